@@ -17,6 +17,7 @@ final class StateCodec {
     static final byte KIND_PER_CHANNEL_HISTOGRAM = 4;
     static final byte KIND_TENSOR_STATS = 5;
     static final byte KIND_MOVING_AVERAGE = 6;
+    static final byte KIND_CALIBRATION_STATE = 7;
 
     private StateCodec() {
     }
