@@ -53,42 +53,27 @@ public final class Histogram {
 
     /** Adds the finite values of {@code values[offset, offset+length)}. */
     public void update(float[] values, int offset, int length) {
-        float maxAbs = 0f;
-        for (int i = offset, end = offset + length; i < end; i++) {
-            maxAbs = Math.max(maxAbs, Math.abs(values[i]));
-        }
-        if (!(maxAbs <= Float.MAX_VALUE)) {
-            // NaN or ±Inf present: the careful path.
-            updateSkippingNonFinite(values, offset, length);
-            return;
-        }
-        growTo(exponentFor(maxAbs));
-        final double inv = Math.scalb(1.0, log2Bins - exponent);
+        // One pass: bin on the current grid; a value outside it (rare) grows the grid first.
+        // Values binned before a growth are coarsened with the rest, which is exact.
         final long[] c = counts;
         final int b = binsPerSide;
-        for (int i = offset, end = offset + length; i < end; i++) {
-            c[(int) Math.floor(values[i] * inv) + b]++;
-        }
-        total += length;
-    }
-
-    private void updateSkippingNonFinite(float[] values, int offset, int length) {
-        float maxAbs = 0f;
-        for (int i = offset, end = offset + length; i < end; i++) {
-            float a = Math.abs(values[i]);
-            if (a <= Float.MAX_VALUE) {
-                maxAbs = Math.max(maxAbs, a);
-            }
-        }
-        growTo(exponentFor(maxAbs));
         double inv = Math.scalb(1.0, log2Bins - exponent);
+        long skipped = 0;
         for (int i = offset, end = offset + length; i < end; i++) {
-            float v = values[i];
-            if (Math.abs(v) <= Float.MAX_VALUE) {
-                counts[(int) Math.floor(v * inv) + binsPerSide]++;
-                total++;
+            double y = values[i] * inv;
+            if (!(Math.abs(y) < b)) {
+                float v = values[i];
+                if (!(Math.abs(v) <= Float.MAX_VALUE)) {
+                    skipped++;
+                    continue;
+                }
+                growTo(exponentFor(Math.abs(v)));
+                inv = Math.scalb(1.0, log2Bins - exponent);
+                y = v * inv;
             }
+            c[(int) Math.floor(y) + b]++;
         }
+        total += length - skipped;
     }
 
     /** Smallest k with |x| < 2^k, and never below {@link #MIN_EXPONENT}. */
