@@ -24,37 +24,47 @@ public final class MinMax {
     }
 
     public void update(float[] values, int offset, int length) {
-        float lo = min;
-        float hi = max;
-        long nonFinite = 0;
+        // Fast path: a plain min/max reduction (NaN propagates through Math.min/max); a non-finite
+        // result sends the batch to the careful path.
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (int i = offset, end = offset + length; i < end; i++) {
+            float v = values[i];
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        if (length > 0 && !(Math.abs(lo) <= Float.MAX_VALUE && Math.abs(hi) <= Float.MAX_VALUE)) {
+            updateCounting(values, offset, length);
+            return;
+        }
+        fold(lo, hi, length);
+    }
+
+    private void updateCounting(float[] values, int offset, int length) {
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        long finite = 0;
         for (int i = offset, end = offset + length; i < end; i++) {
             float v = values[i];
             if (Math.abs(v) <= Float.MAX_VALUE) {
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
-            } else {
-                nonFinite++;
-            }
-        }
-        if (nonFinite > 0) {
-            countNonFinite(values, offset, length);
-        }
-        min = lo;
-        max = hi;
-        count += length - nonFinite;
-    }
-
-    private void countNonFinite(float[] values, int offset, int length) {
-        for (int i = offset, end = offset + length; i < end; i++) {
-            float v = values[i];
-            if (Float.isNaN(v)) {
+                finite++;
+            } else if (Float.isNaN(v)) {
                 nanCount++;
-            } else if (v == Float.POSITIVE_INFINITY) {
+            } else if (v > 0) {
                 posInfCount++;
-            } else if (v == Float.NEGATIVE_INFINITY) {
+            } else {
                 negInfCount++;
             }
         }
+        fold(lo, hi, finite);
+    }
+
+    private void fold(float lo, float hi, long finite) {
+        min = Math.min(min, lo);
+        max = Math.max(max, hi);
+        count += finite;
     }
 
     /** Adds {@code other} into this state; {@code other} is unchanged. */
