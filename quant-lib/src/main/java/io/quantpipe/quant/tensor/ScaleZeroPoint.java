@@ -25,7 +25,9 @@ import io.quantpipe.quant.ConfigException;
  * (as both ONNX Runtime and the ONNX reference compute it on float32 values), then divided in double
  * and rounded once to float32, which equals float32 division. The affine zero point is computed in
  * float32 from the stored scale, as ONNX Runtime's kernel does; this is what the ONNX
- * DynamicQuantizeLinear conformance vectors need.
+ * DynamicQuantizeLinear conformance vectors need. (ONNX Runtime's Python tool divides by the scale
+ * before its float32 rounding, in double; the two can differ by one only when {@code lo / scale}
+ * falls within a float32 rounding of a half.)
  */
 public final class ScaleZeroPoint {
 
