@@ -10,9 +10,10 @@ import java.util.Objects;
  * One row of the scale table: the quantization parameters one calibration method gives one tensor
  * (or one channel of it), with the statistics they came from.
  *
- * <p>Float columns use NaN for "none" (e.g. {@code threshold} of minmax, {@code min} of a tensor
- * that had no finite value is +Inf); every NaN is stored as the canonical {@link Float#NaN}, and
- * file formats write it as null. Rows compare float columns bit by bit ({@code -0.0 != 0.0}).
+ * <p>Float columns use NaN for "none" (e.g. the {@code threshold} of minmax); every NaN is stored
+ * as the canonical {@link Float#NaN}, and the file formats write it as null. A tensor that had no
+ * finite value has {@code min = +Inf, max = -Inf}. Rows compare float columns bit by bit
+ * ({@code -0.0 != 0.0}).
  *
  * @param tensor name of the tensor in the ONNX graph
  * @param channel channel index along the quantization axis, {@code -1} for the whole tensor
