@@ -3,6 +3,7 @@ package io.quantpipe.quant.onnx;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.quantpipe.quant.BadInputException;
+import io.quantpipe.quant.io.AtomicFiles;
 import io.quantpipe.quant.ConfigException;
 import io.quantpipe.quant.onnx.proto.OnnxIr.GraphProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
@@ -57,7 +58,7 @@ public final class ModelFile {
     /** Writes the model to {@code file} atomically, replacing any previous file. */
     public static void write(ModelProto model, Path file) {
         requireFitsOneMessage(model, file);
-        AtomicFile.write(file, model::writeTo);
+        AtomicFiles.writeStream(file, model::writeTo);
     }
 
     /**
@@ -78,9 +79,9 @@ public final class ModelFile {
         ExternalData.Split split = ExternalData.split(model, dataFileName, minBytes);
         requireFitsOneMessage(split.model(), file);
         if (split.hasData()) {
-            AtomicFile.write(file.toAbsolutePath().resolveSibling(dataFileName), split::writeData);
+            AtomicFiles.writeStream(file.toAbsolutePath().resolveSibling(dataFileName), split::writeData);
         }
-        AtomicFile.write(file, split.model()::writeTo);
+        AtomicFiles.writeStream(file, split.model()::writeTo);
     }
 
     /**

@@ -277,31 +277,6 @@ class ModelFileTest {
         assertEquals(List.of(target), list(dir));
     }
 
-    @Test
-    void aFailedWriteLeavesNoFileBehind() {
-        Path target = dir.resolve("m.onnx");
-
-        assertThrows(UncheckedIOException.class, () -> AtomicFile.write(target, out -> {
-            out.write(new byte[100_000]);
-            throw new IOException("disk full");
-        }));
-
-        assertEquals(List.of(), list(dir));
-    }
-
-    @Test
-    void aFailedWriteKeepsThePreviousFile() throws IOException {
-        Path target = Files.writeString(dir.resolve("m.onnx"), "previous");
-
-        assertThrows(UncheckedIOException.class, () -> AtomicFile.write(target, out -> {
-            out.write(new byte[100_000]);
-            throw new IOException("disk full");
-        }));
-
-        assertEquals("previous", Files.readString(target));
-        assertEquals(List.of(target), list(dir));
-    }
-
     private static void assertOneLine(Exception e) {
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
