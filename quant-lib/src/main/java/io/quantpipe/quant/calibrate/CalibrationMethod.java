@@ -16,10 +16,16 @@ import java.util.StringJoiner;
  * <pre>
  * minmax
  * percentile[:P][,sides=1|2]                       P in (0, 100], default 99.99; sides=2 cuts both tails
- * entropy[:kl|symmetric-kl|js][,levels=L]          default kl, 128 levels
+ * entropy[:kl|symmetric-kl|js][,levels=auto|L][,zero=smooth|keep]
+ *                                                  defaults kl, auto, smooth (see below)
  * mse[:start_bin=B][,max_candidates=N]             defaults 128 and 1024
  * </pre>
- * e.g. {@code "percentile:99.999"}, {@code "entropy:js"}, {@code "entropy:divergence=kl,levels=64"}.
+ * e.g. {@code "percentile:99.999"}, {@code "entropy:js"}, {@code "entropy:divergence=kl,levels=64"},
+ * {@code "entropy:kl,zero=keep"}. Entropy's {@code levels=auto} takes the level count from the target
+ * (256 for uint8 affine on non-negative data, else 128 for 8-bit types), {@code L} in [2, 4096] fixes
+ * it; {@code zero=smooth} gives bin 0 (exact zeros) bin 1's count before the search, as
+ * pytorch-quantization and Model Optimizer do, {@code zero=keep} searches the plain histogram, as
+ * TensorRT and ONNX Runtime do. TensorRT's own setting is {@code entropy:kl,levels=128,zero=keep}.
  * {@link #spec} writes the canonical form ({@code name:key=value,...}) that parses back to an equal
  * calibrator.
  */
@@ -56,14 +62,17 @@ public final class CalibrationMethod {
                 yield new PercentileCalibrator(pct, sides == 2);
             }
             case "entropy" -> {
-                Map<String, String> p = params(spec, args, "divergence", Set.of("divergence", "levels"));
+                Map<String, String> p = params(spec, args, "divergence", Set.of("divergence", "levels", "zero"));
                 EntropyCalibrator.Divergence d = p.containsKey("divergence")
                         ? EntropyCalibrator.Divergence.of(p.get("divergence"))
                         : EntropyCalibrator.Divergence.KL;
-                int levels = p.containsKey("levels")
-                        ? integer(spec, "levels", p.get("levels"))
-                        : EntropyCalibrator.DEFAULT_LEVELS;
-                yield new EntropyCalibrator(d, levels);
+                int levels = !p.containsKey("levels") || p.get("levels").equalsIgnoreCase("auto")
+                        ? EntropyCalibrator.AUTO_LEVELS
+                        : integer(spec, "levels", p.get("levels"));
+                EntropyCalibrator.ZeroBin zero = p.containsKey("zero")
+                        ? EntropyCalibrator.ZeroBin.of(p.get("zero"))
+                        : EntropyCalibrator.ZeroBin.SMOOTH;
+                yield new EntropyCalibrator(d, levels, zero);
             }
             case "mse" -> {
                 Map<String, String> p = params(spec, args, null, Set.of("start_bin", "max_candidates"));
@@ -89,7 +98,10 @@ public final class CalibrationMethod {
         return out;
     }
 
-    /** One of each method on its defaults: minmax, percentile (99.99), entropy (KL), mse. */
+    /**
+     * One of each method on its defaults: minmax, percentile (99.99), entropy (KL, levels from the
+     * target, zeros smoothed), mse.
+     */
     public static List<Calibrator> defaults() {
         return List.of(new MinMaxCalibrator(), new PercentileCalibrator(), new EntropyCalibrator(), new MseCalibrator());
     }

@@ -11,10 +11,11 @@ import java.util.Map;
 
 /**
  * Entropy calibration: TensorRT's KL-divergence threshold search (Migacz, "8-bit Inference with
- * TensorRT", GTC 2017), whose open versions are in ONNX Runtime and NVIDIA's Model Optimizer.
+ * TensorRT", GTC 2017), whose open versions are in ONNX Runtime, NVIDIA's pytorch-quantization and
+ * NVIDIA's Model Optimizer.
  *
  * <p>On the histogram H of |x| (bins of width w, {@code n} = last non-empty bin + 1), every
- * candidate {@code i} in {@code [L, n]} ({@code L} = quantized levels, 128 by default) is scored:
+ * candidate {@code i} in {@code [L, n]} ({@code L} = quantized levels, see below) is scored:
  * <ol>
  * <li>P = H[0, i) with the clipped mass {@code sum(H[i, n))} added to bin {@code i - 1};</li>
  * <li>Q = H[0, i) merged into L levels, bin {@code j} going to level {@code floor(j L / i)}
@@ -32,26 +33,45 @@ import java.util.Map;
  * candidate wins, as in ONNX Runtime (Model Optimizer takes the last). Q is built from H, not from P,
  * so clipped mass shows up as a spike in P that Q lacks: that is what penalises clipping.
  *
+ * <p><b>Zeros.</b> A spike of exact zeros (post-ReLU tensors) sits in bin 0, and spreading it over
+ * the first level's bins in Q costs divergence that grows with the threshold: the search then clips
+ * such tensors far harder than their tails suggest (for ReLU of N(0, 1), KL picks about 2.0 where
+ * the 99.99th percentile is 3.7; symmetric KL and JS often pick the smallest candidate). With
+ * {@link ZeroBin#SMOOTH} (default) bin 0's count is replaced by bin 1's before the search, as
+ * pytorch-quantization and Model Optimizer do ({@code bins[0] = bins[1]}): zero is exact on every
+ * grid, so the spike's error does not depend on the threshold, and the search then picks for ReLU
+ * of N(0, 1) what it picks for its positive values alone (about 4.6 with 128 levels).
+ * {@link ZeroBin#KEEP} searches the histogram as it is, as TensorRT's entropy calibrator and ONNX
+ * Runtime do.
+ *
+ * <p><b>Levels.</b> {@code L} is the number of target levels covering {@code [0, threshold]}. Given
+ * explicitly it is used as is (TensorRT: 128). {@link #AUTO_LEVELS} (default) takes it from the
+ * target, as pytorch-quantization's {@code nbins = 1 << (num_bits - 1 + unsigned)} does: an affine
+ * target on non-negative data (observed min >= 0) puts all {@code qmax - qmin + 1} levels on
+ * {@code [0, threshold]} (256 for uint8, 128 for reduce-range uint8); otherwise only the
+ * non-negative half, {@code ceil((qmax - qmin + 1) / 2)} (128 for int8 and uint8, 64 for reduce-range
+ * int8). Targets wider than {@value #MAX_SEARCH_BINS} levels (int32) search with that many, which
+ * leaves at most one candidate: they are not clipped.
+ *
  * <p>When [0, absMax] spans fewer than L bins ({@code n < L}) there is no candidate, and the
  * threshold is the exact absMax; with the default histogram (at least {@code binsPerSide / 2} bins
- * over [0, absMax]) that happens only for fewer than 256 bins per side, or for no data or only zeros.
+ * over [0, absMax]) that happens only for fewer than 2L bins per side, or for no data or only zeros.
  * Sparse data (fewer non-empty bins than levels) is still searched: a few rare outliers far above a
  * narrow bulk are exactly what the search should clip.
- *
- * <p>A spike of exact zeros (post-ReLU tensors) sits in bin 0, and spreading it over the first
- * level's bins in Q costs divergence that grows with the threshold: the search clips such tensors
- * harder than their tails suggest, moderately with KL, strongly with symmetric KL and JS (which then
- * often pick the smallest candidate). TensorRT and ONNX Runtime histogram the zeros the same way.
  *
  * <p>Histograms over more than {@value #MAX_SEARCH_BINS} bins on [0, absMax] are first coarsened by
  * summing bin pairs (exactly what the coarser power-of-two grid would hold), bounding the search at
  * {@value #MAX_SEARCH_BINS} candidates of O(bins) additions each plus O(L) logarithms (O(bins)
- * logarithms for JS). The target spec is not used: L fixes the resolution, as in TensorRT.
+ * logarithms for JS). Zero smoothing applies to bin 0 of that searched histogram.
  *
  * @param divergence how P and Q are compared
- * @param levels     number of quantized levels L, at least 2
+ * @param levels     number of quantized levels L, in [2, {@value #MAX_SEARCH_BINS}], or
+ *                   {@link #AUTO_LEVELS} to take it from the target
+ * @param zero       how bin 0, where exact zeros fall, enters the search
  */
-public record EntropyCalibrator(Divergence divergence, int levels) implements Calibrator {
+public record EntropyCalibrator(Divergence divergence, int levels, ZeroBin zero) implements Calibrator {
+    /** Levels taken from the target and the observed sign, see the class doc. */
+    public static final int AUTO_LEVELS = 0;
     /** TensorRT's 128 levels: the non-negative half of int8. */
     public static final int DEFAULT_LEVELS = 128;
     /** Coarsest resolution the search keeps; TensorRT uses 2048 bins. */
@@ -90,18 +110,69 @@ public record EntropyCalibrator(Divergence divergence, int levels) implements Ca
         }
     }
 
+    /** How bin 0 of the |x| histogram, where exact zeros fall, enters the search. */
+    public enum ZeroBin {
+        /** Bin 0 takes bin 1's count, as pytorch-quantization and Model Optimizer do. */
+        SMOOTH("smooth"),
+        /** Bin 0 as counted, as TensorRT and ONNX Runtime do. */
+        KEEP("keep");
+
+        private final String key;
+
+        ZeroBin(String key) {
+            this.key = key;
+        }
+
+        /** Name in method specs: smooth, keep. */
+        public String key() {
+            return key;
+        }
+
+        public static ZeroBin of(String key) {
+            String k = key.trim().toLowerCase(Locale.ROOT);
+            for (ZeroBin z : values()) {
+                if (z.key.equals(k)) {
+                    return z;
+                }
+            }
+            throw new ConfigException("calibration method entropy: expected zero smooth or keep, found '" + key + "'");
+        }
+    }
+
     public EntropyCalibrator {
         if (divergence == null) {
             throw new ConfigException("calibration method entropy: expected a divergence, found null");
         }
-        if (levels < 2 || levels > MAX_SEARCH_BINS) {
-            throw new ConfigException("calibration method entropy: expected levels in [2, " + MAX_SEARCH_BINS + "], found " + levels);
+        if (levels != AUTO_LEVELS && (levels < 2 || levels > MAX_SEARCH_BINS)) {
+            throw new ConfigException("calibration method entropy: expected levels auto or in [2, " + MAX_SEARCH_BINS + "], found " + levels);
+        }
+        if (zero == null) {
+            throw new ConfigException("calibration method entropy: expected a zero-bin rule (smooth or keep), found null");
         }
     }
 
-    /** TensorRT's search: KL over 128 levels. */
+    /** The given divergence and levels, zeros smoothed. */
+    public EntropyCalibrator(Divergence divergence, int levels) {
+        this(divergence, levels, ZeroBin.SMOOTH);
+    }
+
+    /** KL, levels from the target, zeros smoothed. */
     public EntropyCalibrator() {
-        this(Divergence.KL, DEFAULT_LEVELS);
+        this(Divergence.KL, AUTO_LEVELS, ZeroBin.SMOOTH);
+    }
+
+    /** Levels the search uses for this target and data: {@link #levels} unless it is {@link #AUTO_LEVELS}. */
+    public int levelsFor(MinMax minMax, QuantSpec target) {
+        if (levels != AUTO_LEVELS) {
+            return levels;
+        }
+        if (target == null) {
+            throw new ConfigException("calibration method entropy: expected a target spec to take levels from, found null");
+        }
+        long all = (long) target.qmax() - target.qmin() + 1;
+        boolean unsigned = !target.symmetric() && !minMax.isEmpty() && minMax.min() >= 0;
+        long l = unsigned ? all : (all + 1) / 2;
+        return (int) Math.max(2, Math.min(l, MAX_SEARCH_BINS));
     }
 
     @Override
@@ -116,17 +187,21 @@ public record EntropyCalibrator(Divergence divergence, int levels) implements Ca
             w *= 2;
             n = ObservedState.lastNonEmpty(abs) + 1;
         }
-        if (n < levels) {
+        int l = levelsFor(minMax, target);
+        if (n < l) {
             return ClipRange.symmetric(absMax, minMax);
         }
-        double[] d = divergences(abs, levels, divergence);
+        if (zero == ZeroBin.SMOOTH) {
+            abs[0] = abs[1];        // n >= l >= 2: bin 1 exists and the last non-empty bin stays put
+        }
+        double[] d = divergences(abs, l, divergence);
         int best = 0;
         for (int c = 1; c < d.length; c++) {
             if (d[c] < d[best]) {       // strict: the first minimum wins
                 best = c;
             }
         }
-        return ClipRange.symmetric(Math.min((best + levels) * w, absMax), minMax);
+        return ClipRange.symmetric(Math.min((best + l) * w, absMax), minMax);
     }
 
     private static long[] sumPairs(long[] counts, int n) {
@@ -323,7 +398,8 @@ public record EntropyCalibrator(Divergence divergence, int levels) implements Ca
     public Map<String, Object> parameters() {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("divergence", divergence.key());
-        p.put("levels", levels);
+        p.put("levels", levels == AUTO_LEVELS ? "auto" : levels);
+        p.put("zero", zero.key());
         return Collections.unmodifiableMap(p);
     }
 }
