@@ -5,6 +5,7 @@ import io.quantpipe.quant.onnx.proto.OnnxIr.GraphProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.NodeProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.OperatorSetIdProto;
+import io.quantpipe.quant.onnx.proto.OnnxIr.TensorProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.TensorShapeProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.TypeProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ValueInfoProto;
@@ -39,6 +40,11 @@ final class TestGraphs {
         Builder output(String name) {
             g.addOutput(floatValue(name));
             return this;
+        }
+
+        String tensor(TensorProto t) {
+            g.addInitializer(t);
+            return t.getName();
         }
 
         String init(String name, float[] values, long... dims) {
