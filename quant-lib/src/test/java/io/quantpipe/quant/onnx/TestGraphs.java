@@ -10,9 +10,15 @@ import io.quantpipe.quant.onnx.proto.OnnxIr.TensorShapeProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.TypeProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ValueInfoProto;
 import io.quantpipe.quant.runtime.FloatTensor;
+import io.quantpipe.quant.runtime.IntermediateOutputs;
+import io.quantpipe.quant.runtime.RunOutputs;
+import io.quantpipe.quant.tensor.QuantParams;
+import io.quantpipe.quant.tensor.QuantSpec;
+import io.quantpipe.quant.tensor.ScaleZeroPoint;
 import io.quantpipe.quant.runtime.ModelRunner;
 import io.quantpipe.quant.runtime.RunnerOptions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -181,6 +187,42 @@ final class TestGraphs {
         try (ModelRunner runner = ModelRunner.create(model, RunnerOptions.defaults())) {
             return runner.run(Map.of(input, FloatTensor.of(x, shape)), List.of(output)).values(output);
         }
+    }
+
+    /**
+     * Calibration reduced to its simplest form: runs the FP32 model with the observed tensors exposed
+     * on random batches and turns the exact min / max of each into per-tensor parameters.
+     */
+    static Map<String, QuantParams> minMaxParams(QuantizationPlan plan, QuantSpec spec, String input, long[] shape,
+                                                 long seed, int batches) {
+        List<String> observed = plan.observedTensors();
+        ModelProto exposed = IntermediateOutputs.expose(plan.model(), observed);
+        Map<String, float[]> ranges = new HashMap<>();
+        Random random = new Random(seed);
+        int n = elements(shape);
+        try (ModelRunner runner = ModelRunner.create(exposed, RunnerOptions.defaults())) {
+            for (int b = 0; b < batches; b++) {
+                RunOutputs out = runner.run(Map.of(input, FloatTensor.of(randomInput(random, n), shape)), observed);
+                for (String t : observed) {
+                    float[] r = ranges.computeIfAbsent(t, k -> new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+                    for (float v : out.values(t)) {
+                        r[0] = Math.min(r[0], v);
+                        r[1] = Math.max(r[1], v);
+                    }
+                }
+            }
+        }
+        Map<String, QuantParams> params = new HashMap<>();
+        ranges.forEach((t, r) -> params.put(t, ScaleZeroPoint.fromRange(r[0], r[1], spec)));
+        return params;
+    }
+
+    static int elements(long[] shape) {
+        int n = 1;
+        for (long d : shape) {
+            n *= (int) d;
+        }
+        return n;
     }
 
     static double cosine(float[] a, float[] b) {
