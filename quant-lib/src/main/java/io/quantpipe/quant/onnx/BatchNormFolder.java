@@ -30,7 +30,7 @@ import java.util.Set;
  */
 public final class BatchNormFolder {
 
-    /** The folded model and the names of the BatchNormalization nodes removed (see {@link QuantizationPlan#label}). */
+    /** The folded model and the names of the BatchNormalization nodes removed ("#index" for unnamed nodes). */
     public record Result(ModelProto model, List<String> folded) {
         public Result {
             folded = List.copyOf(folded);

@@ -161,6 +161,44 @@ class QdqWriterTest {
     }
 
     @Test
+    void takesWeightRangesFromAPluggedFunction() {
+        WeightRangeFunction halfRange = new WeightRangeFunction() {
+            @Override
+            public Range range(float[] values, long[] shape, int axis) {
+                Range full = WeightRangeFunction.minMax().range(values, shape, axis);
+                float[] min = full.min();
+                float[] max = full.max();
+                for (int c = 0; c < min.length; c++) {
+                    min[c] /= 2;
+                    max[c] /= 2;
+                }
+                return new Range(min, max);
+            }
+
+            @Override
+            public String name() {
+                return "half";
+            }
+        };
+        ModelProto minMax = write(QdqOptions.of(QdqPreset.CPU));
+        ModelProto half = write(QdqOptions.of(QdqPreset.CPU).withWeightRange(halfRange));
+
+        float[] full = weightScales(minMax, "conv3");
+        float[] clipped = weightScales(half, "conv3");
+        for (int c = 0; c < full.length; c++) {
+            assertEquals(full[c] / 2, clipped[c], Math.ulp(full[c]), "channel " + c);
+        }
+        assertTrue(half.getMetadataPropsList().stream()
+                .anyMatch(e -> e.getKey().equals(QdqWriter.WEIGHT_RANGE_KEY) && e.getValue().equals("half")));
+    }
+
+    private static float[] weightScales(ModelProto model, String node) {
+        GraphIndex index = GraphIndex.of(model);
+        NodeProto dq = index.producer(convNamed(model, node).getInput(1)).orElseThrow().node();
+        return Tensors.toFloats(index.initializer(dq.getInput(1)).orElseThrow());
+    }
+
+    @Test
     void keptNodeReadsFp32WeightsAndAnUnquantizedInput() {
         ModelProto int8 = write(QdqOptions.of(QdqPreset.CPU).withKeepFp32(Set.of("fc", "conv1")));
         GraphIndex index = GraphIndex.of(int8);

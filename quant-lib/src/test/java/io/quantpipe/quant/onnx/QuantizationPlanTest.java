@@ -148,6 +148,31 @@ class QuantizationPlanTest {
     }
 
     @Test
+    void plansEveryConformanceModelConsistently() {
+        int models = 0;
+        int withQuantizedNodes = 0;
+        for (String suite : List.of("node", "pytorch-converted", "pytorch-operator", "simple")) {
+            for (java.nio.file.Path file : ConformanceModels.all(suite)) {
+                ModelProto model = BatchNormFolder.fold(ModelFile.read(file)).model();
+                QuantizationPlan plan = QuantizationPlan.of(model);
+                models++;
+                GraphIndex index = GraphIndex.of(model);
+                for (String t : plan.quantizedTensors()) {
+                    assertTrue(index.producer(t).isPresent() || index.input(t).isPresent(), file + ": " + t);
+                    // An initializer that is also a graph input (IR < 4) can be fed, so it is an activation.
+                    assertTrue(index.initializer(t).isEmpty() || index.input(t).isPresent(), file + ": " + t + " is a constant");
+                    assertTrue(plan.observedTensors().contains(plan.paramsSource(t)), file + ": " + t);
+                }
+                if (!plan.nodes().isEmpty()) {
+                    withQuantizedNodes++;
+                }
+            }
+        }
+        assertTrue(models > 900, "models planned: " + models);
+        assertTrue(withQuantizedNodes > 100, "models with quantized nodes: " + withQuantizedNodes);
+    }
+
+    @Test
     void rejectsKeepingANodeThatDoesNotExist() {
         ConfigException e = assertThrows(ConfigException.class, () -> QuantizationPlan.of(CNN, Set.of("conv9")));
 
