@@ -110,6 +110,8 @@ public final class QdqWriter {
         private final List<NodeProto> head = new ArrayList<>();
         private final Map<Integer, List<NodeProto>> after = new HashMap<>();
         private final Map<String, String> dequantized = new HashMap<>();
+        private final Map<String, String> rawOutputs = new HashMap<>();
+        private int pairs;
         private final Map<Long, String> slotInputs = new HashMap<>();
         private final List<TensorProto> added = new ArrayList<>();
         private final Map<String, String[]> activationInits = new HashMap<>();
@@ -174,26 +176,40 @@ public final class QdqWriter {
         private void addPair(String tensor) {
             String source = plan.paramsSource(tensor);
             String[] qp = activationInits.computeIfAbsent(source, s -> {
+                // Named by number: each is read three times, and long activation names would
+                // otherwise cost more than the int8 weights save on small models.
                 QuantParams params = activations.get(s);
-                String scale = addInitializer(Tensors.ofFloats(s + "_scale", new float[] {params.scale(0)}));
-                String zp = addInitializer(Tensors.ofInts(s + "_zero_point", params.type().onnxDataType(),
+                int j = activationInits.size();
+                String scale = addInitializer(Tensors.ofFloats("qp" + j + "_scale", new float[] {params.scale(0)}));
+                String zp = addInitializer(Tensors.ofInts("qp" + j + "_zp", params.type().onnxDataType(),
                         new int[] {params.zeroPoint(0)}));
                 return new String[] {scale, zp};
             });
-            String q = names.fresh(tensor + "_quantized");
-            String dq = names.fresh(tensor + "_dequantized");
-            List<NodeProto> pair = List.of(
-                    NodeProto.newBuilder().setOpType("QuantizeLinear").setName(names.fresh(tensor + "_QuantizeLinear"))
-                            .addInput(tensor).addInput(qp[0]).addInput(qp[1]).addOutput(q).build(),
-                    NodeProto.newBuilder().setOpType("DequantizeLinear").setName(names.fresh(tensor + "_DequantizeLinear"))
-                            .addInput(q).addInput(qp[0]).addInput(qp[1]).addOutput(dq).build());
             Use producer = index.producer(tensor).orElse(null);
+            // Inside the graph the DequantizeLinear takes over the tensor's name, so every reader
+            // (and a per-layer comparison with the FP32 model) finds the dequantized value under the
+            // original name; the producer's raw output and the quantized tensor get short internal
+            // names, which keeps small models small. Graph inputs and outputs keep their names.
+            boolean boundary = producer == null || index.input(tensor).isPresent() || index.output(tensor).isPresent();
+            int k = pairs++;
+            String raw = boundary ? tensor : names.fresh("qdq" + k + "_f");
+            String q = names.fresh("qdq" + k + "_q");
+            String dq = boundary ? names.fresh(tensor + "_dq") : tensor;
+            List<NodeProto> pair = List.of(
+                    NodeProto.newBuilder().setOpType("QuantizeLinear")
+                            .addInput(raw).addInput(qp[0]).addInput(qp[1]).addOutput(q).build(),
+                    NodeProto.newBuilder().setOpType("DequantizeLinear")
+                            .addInput(q).addInput(qp[0]).addInput(qp[1]).addOutput(dq).build());
             if (producer == null) {
                 head.addAll(pair);
             } else {
-                after.computeIfAbsent(producer.nodeIndex(), k -> new ArrayList<>()).addAll(pair);
+                after.computeIfAbsent(producer.nodeIndex(), x -> new ArrayList<>()).addAll(pair);
             }
-            dequantized.put(tensor, dq);
+            if (boundary) {
+                dequantized.put(tensor, dq);
+            } else {
+                rawOutputs.put(tensor, raw);
+            }
         }
 
         /** int8 symmetric per channel along the plan's axis. */
@@ -246,13 +262,17 @@ public final class QdqWriter {
 
         /** Adds the quantized initializer, its scale and zero point, and the DequantizeLinear reading them. */
         private QuantizedWeight dequantizeLinear(String base, TensorProto quantized, QuantParams params) {
-            String q = addInitializer(quantized.toBuilder().setName(base + "_quantized").build());
+            String q = addInitializer(quantized.toBuilder().setName(base + "_q").build());
             long[] dims = params.perAxis() ? new long[] {params.channels()} : new long[0];
             String scale = addInitializer(Tensors.ofFloats(base + "_scale", params.scale(), dims));
-            String zp = addInitializer(Tensors.ofInts(base + "_zero_point", params.type().onnxDataType(), params.zeroPoint(), dims));
-            String out = names.fresh(base + "_dequantized");
-            NodeProto.Builder dq = NodeProto.newBuilder().setOpType("DequantizeLinear").setName(names.fresh(base + "_DequantizeLinear"))
-                    .addInput(q).addInput(scale).addInput(zp).addOutput(out);
+            String out = names.fresh(base + "_dq");
+            NodeProto.Builder dq = NodeProto.newBuilder().setOpType("DequantizeLinear").addInput(q).addInput(scale);
+            // An int32 bias's zero point is 0, DequantizeLinear's default: leave it out. (Weights keep
+            // theirs: ONNX Runtime fuses Gemm into QGemm only when the weight's zero point is given.)
+            if (params.type() != QuantType.INT32 || !allZero(params.zeroPoint())) {
+                dq.addInput(addInitializer(Tensors.ofInts(base + "_zp", params.type().onnxDataType(), params.zeroPoint(), dims)));
+            }
+            dq.addOutput(out);
             if (params.perAxis()) {
                 dq.addAttribute(Attributes.ofInt("axis", params.axis()));
             }
@@ -266,9 +286,27 @@ public final class QdqWriter {
             return name;
         }
 
+        private static boolean allZero(int[] values) {
+            for (int v : values) {
+                if (v != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** The node reading quantized weights and dequantized activations instead of the FP32 tensors. */
         private NodeProto rewire(int i, NodeProto node) {
             NodeProto.Builder b = null;
+            for (int o = 0; o < node.getOutputCount(); o++) {
+                String raw = rawOutputs.get(node.getOutput(o));
+                if (raw != null) {
+                    if (b == null) {
+                        b = node.toBuilder();
+                    }
+                    b.setOutput(o, raw);
+                }
+            }
             for (int s = 0; s < node.getInputCount(); s++) {
                 String in = node.getInput(s);
                 String replacement = slotInputs.getOrDefault(slot(i, s), dequantized.get(in));
