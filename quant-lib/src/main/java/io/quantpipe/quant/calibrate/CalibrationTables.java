@@ -15,6 +15,7 @@ import io.quantpipe.quant.tensor.ScaleZeroPoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Turns a merged {@link CalibrationState} into the scale table: one row per tensor and method, all
@@ -48,6 +49,20 @@ public final class CalibrationTables {
             }
         }
         return new ScaleTable(rows).sorted();
+    }
+
+    /**
+     * Per-tensor activation parameters for the int8 model: one method's clip range of every observed
+     * tensor, turned into scale and zero point for {@code spec}.
+     */
+    public static Map<String, QuantParams> activationParams(CalibrationState state, Calibrator method, QuantSpec spec) {
+        Map<String, QuantParams> params = new TreeMap<>();
+        for (Map.Entry<String, TensorStats> e : state.tensors().entrySet()) {
+            TensorStats t = e.getValue();
+            ClipRange r = method.calibrate(t.minMax(), t.histogram(), spec);
+            params.put(e.getKey(), ScaleZeroPoint.fromRange((float) r.lo(), (float) r.hi(), spec));
+        }
+        return params;
     }
 
     /** The row of one method on one tensor (or channel). */
