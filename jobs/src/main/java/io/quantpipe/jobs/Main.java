@@ -92,6 +92,7 @@ public final class Main {
         for (Supplier<Job> command : commands) {
             cl.addSubcommand(command.get());
         }
+        cl.setUsageHelpWidth(100);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         return cl;
