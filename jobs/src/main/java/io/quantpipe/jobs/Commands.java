@@ -1,0 +1,16 @@
+package io.quantpipe.jobs;
+
+import io.quantpipe.jobs.ingest.IngestCommand;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/** The subcommands of {@code quantpipe}, in the order {@code --help} lists them. */
+final class Commands {
+    static final List<Supplier<Job>> ALL = List.of(
+            IngestCommand::new
+    );
+
+    private Commands() {
+    }
+}

@@ -1,0 +1,50 @@
+package io.quantpipe.jobs;
+
+import io.quantpipe.jobs.config.QuantpipeConfig;
+import io.quantpipe.jobs.spark.Sparks;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.PrintStream;
+
+/**
+ * What a running {@link Job} gets: the resolved configuration, the SparkSession (created on first
+ * use, so a job that fails its own checks never starts Spark) and the stream for its summary.
+ */
+public final class JobContext implements AutoCloseable {
+    private final QuantpipeConfig config;
+    private final PrintStream out;
+    private SparkSession spark;
+    private boolean created;
+
+    public JobContext(QuantpipeConfig config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    public QuantpipeConfig config() {
+        return config;
+    }
+
+    /** The user-facing output (stdout on the command line). */
+    public PrintStream out() {
+        return out;
+    }
+
+    /** The existing session, or a new one from the configuration. */
+    public SparkSession spark() {
+        if (spark == null) {
+            created = Sparks.existing().isEmpty();
+            spark = Sparks.session(config);
+        }
+        return spark;
+    }
+
+    /** Stops the session if this context created it; a notebook's or a test's session stays. */
+    @Override
+    public void close() {
+        if (spark != null && created) {
+            spark.stop();
+        }
+        spark = null;
+    }
+}
