@@ -39,7 +39,7 @@ class ConfigResolverTest {
         assertEquals(4096, c.binsPerSide());
         assertEquals(1, c.intraOpThreads());
         assertEquals("cpu", c.quantizePreset());
-        assertEquals("entropy", c.quantizeMethod());
+        assertEquals("mse", c.quantizeMethod());
         assertEquals(64, c.evaluateBatchSize());
     }
 
