@@ -1,6 +1,7 @@
 package io.quantpipe.jobs;
 
 import io.quantpipe.jobs.ingest.IngestCommand;
+import io.quantpipe.jobs.quantize.QuantizeCommand;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -8,7 +9,8 @@ import java.util.function.Supplier;
 /** The subcommands of {@code quantpipe}, in the order {@code --help} lists them. */
 final class Commands {
     static final List<Supplier<Job>> ALL = List.of(
-            IngestCommand::new
+            IngestCommand::new,
+            QuantizeCommand::new
     );
 
     private Commands() {
