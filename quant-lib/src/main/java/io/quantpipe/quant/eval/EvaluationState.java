@@ -30,21 +30,26 @@ public final class EvaluationState {
 
     /** An empty state for models with {@code classes} outputs per row. */
     public EvaluationState(int classes) {
-        this(classes, new ModelAccuracy(classes), new ModelAccuracy(classes), new OutputComparison(classes),
+        // Arguments are evaluated left to right: the count is checked before anything is allocated.
+        this(checkClasses(classes), new ModelAccuracy(classes), new ModelAccuracy(classes), new OutputComparison(classes),
                 new LatencySamples(), new LatencySamples());
     }
 
     private EvaluationState(int classes, ModelAccuracy fp32, ModelAccuracy int8, OutputComparison outputs,
             LatencySamples fp32Latency, LatencySamples int8Latency) {
-        if (classes < 1 || classes > MAX_CLASSES) {
-            throw new BadInputException("evaluation: expected a class count in [1, " + MAX_CLASSES + "], found " + classes);
-        }
-        this.classes = classes;
+        this.classes = checkClasses(classes);
         this.fp32 = fp32;
         this.int8 = int8;
         this.outputs = outputs;
         this.fp32Latency = fp32Latency;
         this.int8Latency = int8Latency;
+    }
+
+    private static int checkClasses(int classes) {
+        if (classes < 1 || classes > MAX_CLASSES) {
+            throw new BadInputException("evaluation: expected a class count in [1, " + MAX_CLASSES + "], found " + classes);
+        }
+        return classes;
     }
 
     /**

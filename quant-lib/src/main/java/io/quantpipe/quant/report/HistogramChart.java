@@ -45,7 +45,7 @@ final class HistogramChart {
         for (ScaleRow r : rows) {
             String label = label(r, rows);
             out.append("<li><span class=\"swatch\" style=\"border-top: 3px ")
-                    .append(palette.dash(label).isEmpty() ? "solid" : "dashed").append(' ')
+                    .append(Palette.borderStyle(palette.dash(label))).append(' ')
                     .append(palette.color(r.method())).append("\"></span>")
                     .append(escape(label)).append(" <span class=\"muted\">amax ")
                     .append(escape(Format.number(r.amax()))).append("</span></li>");

@@ -30,6 +30,11 @@ final class Palette {
         return DASHES[index(dashed, key) % DASHES.length];
     }
 
+    /** The CSS border style closest to a dash pattern, for legend swatches. */
+    static String borderStyle(String dash) {
+        return dash.isEmpty() ? "solid" : dash.startsWith("2 ") ? "dotted" : "dashed";
+    }
+
     private static int index(List<String> keys, String key) {
         int i = keys.indexOf(key);
         if (i < 0) {

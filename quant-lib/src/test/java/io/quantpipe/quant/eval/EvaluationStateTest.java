@@ -353,6 +353,7 @@ class EvaluationStateTest {
         assertThrows(BadInputException.class, () -> s.add(new float[6], new float[6], null, -1, 0));
         assertArrayEquals(before, s.toBytes());
         assertThrows(BadInputException.class, () -> new EvaluationState(0));
+        assertThrows(BadInputException.class, () -> new EvaluationState(-3));
     }
 
     @Test
