@@ -12,13 +12,15 @@ import java.util.stream.Collectors;
 
 /**
  * A tensor's activation histogram as an SVG chart: counts of |x| on a log axis (log10(1 + count)),
- * with a vertical line at each calibration method's clipping range {@code amax} for that tensor.
- * Bins of the merged histogram are summed in whole groups (never split) into at most
- * {@value #BARS} bars over [0, a little beyond the largest of |x| and every amax].
+ * with a vertical line at each calibration method's threshold for that tensor: the scale table's
+ * {@code threshold}, or its {@code amax} for methods without one (minmax, whose threshold is the
+ * range itself). Bins of the merged histogram are summed in whole groups (never split) into at
+ * most {@value #BARS} bars over [0, a little beyond the largest of |x| and every threshold].
  *
  * <p>The {@code svg} carries {@code data-chart="histogram"}, {@code data-tensor}, {@code data-total};
- * each method line {@code data-method}, {@code data-params}, {@code data-amax} and, when the
- * method has one, {@code data-threshold}, written by {@link Float#toString(float)} like
+ * each method line {@code data-method}, {@code data-params}, {@code data-threshold} (the value the
+ * line marks, as above), {@code data-amax} and, for methods with a threshold of their own,
+ * {@code data-method-threshold}; values written by {@link Float#toString(float)} like
  * {@code scales.json}.
  */
 final class HistogramChart {
@@ -47,8 +49,8 @@ final class HistogramChart {
             out.append("<li><span class=\"swatch\" style=\"border-top: 3px ")
                     .append(Palette.borderStyle(palette.dash(label))).append(' ')
                     .append(palette.color(r.method())).append("\"></span>")
-                    .append(escape(label)).append(" <span class=\"muted\">amax ")
-                    .append(escape(Format.number(r.amax()))).append("</span></li>");
+                    .append(escape(label)).append(" <span class=\"muted\">")
+                    .append(escape(Format.number(marked(r)))).append("</span></li>");
         }
         out.append("</ul></figure>");
         return out.toString();
@@ -81,8 +83,8 @@ final class HistogramChart {
         }
         double xmax = (last + 1) * w;
         for (ScaleRow r : rows) {
-            if (Float.isFinite(r.amax())) {
-                xmax = Math.max(xmax, r.amax());
+            if (Float.isFinite(marked(r))) {
+                xmax = Math.max(xmax, marked(r));
             }
         }
         xmax = xmax > 0 ? xmax * 1.04 : 1;
@@ -153,11 +155,11 @@ final class HistogramChart {
                 .append(">count (log)</text>");
         // One line per method, at the clipping range's |max|.
         for (ScaleRow r : rows) {
-            if (!Float.isFinite(r.amax())) {
+            if (!Float.isFinite(marked(r))) {
                 continue;
             }
             String label = label(r, rows);
-            double x = LEFT + r.amax() / xmax * plotW;
+            double x = LEFT + marked(r) / xmax * plotW;
             s.append("<line class=\"method\"").append(attr("x1", coord(x))).append(attr("x2", coord(x)))
                     .append(attr("y1", coord(TOP))).append(attr("y2", coord(base)))
                     .append(attr("stroke", palette.color(r.method())));
@@ -165,9 +167,10 @@ final class HistogramChart {
                 s.append(attr("stroke-dasharray", palette.dash(label)));
             }
             s.append(attr("data-method", r.method())).append(attr("data-params", paramsText(r.params().asMap())))
+                    .append(attr("data-threshold", Float.toString(marked(r))))
                     .append(attr("data-amax", Float.toString(r.amax())));
             if (!Float.isNaN(r.threshold())) {
-                s.append(attr("data-threshold", Float.toString(r.threshold())));
+                s.append(attr("data-method-threshold", Float.toString(r.threshold())));
             }
             String params = paramsText(r.params().asMap());
             s.append("><title>").append(escape(label + (params.isEmpty() ? "" : " [" + params + "]")
@@ -177,6 +180,11 @@ final class HistogramChart {
         }
         s.append("</svg>");
         return s.toString();
+    }
+
+    /** The value a method's line marks: its threshold, or amax when it has none. */
+    static float marked(ScaleRow r) {
+        return Float.isNaN(r.threshold()) ? r.amax() : r.threshold();
     }
 
     private static String paramsText(Map<String, Object> params) {

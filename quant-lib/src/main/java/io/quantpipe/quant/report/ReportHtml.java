@@ -72,8 +72,10 @@ public final class ReportHtml {
         if (input.comparesMethods()) {
             h.append(input.evaluations().size()).append(" calibration methods, summary of <b>")
                     .append(escape(input.primary().method())).append("</b>");
+        } else if (!input.primary().method().equals(ReportInput.DEFAULT_METHOD)) {
+            h.append("int8 model calibrated with <b>").append(escape(input.primary().method())).append("</b>");
         } else {
-            h.append("int8 model <b>").append(escape(input.primary().method())).append("</b>");
+            h.append("int8 model against FP32");
         }
         h.append(primary.fp32().labeledRows() > 0 ? "" : " \u00B7 no labels: accuracy not measured")
                 .append("</p></header>\n");
@@ -92,13 +94,15 @@ public final class ReportHtml {
                 + Format.count(s.rows()) + " rows", "");
         card(h, "Output SQNR", Format.decibels(s.sqnrDb()), "cosine " + Format.number(s.cosine()) + " \u00B7 KL "
                 + Format.number(s.kl()), "");
-        card(h, "Speed-up", Format.times(s.speedup()), "median batch " + Format.millis(s.fp32Latency().medianMs())
-                + " \u2192 " + Format.millis(s.int8Latency().medianMs()), "");
+        card(h, "Speed-up", Format.times(s.speedup()), Double.isNaN(s.speedup()) ? "not timed"
+                : "median batch " + Format.millis(s.fp32Latency().medianMs()) + " \u2192 "
+                        + Format.millis(s.int8Latency().medianMs()), "");
         long fp32 = input.fp32ModelBytes();
         long int8 = input.int8ModelBytes();
-        card(h, "Model size", Format.bytes(int8), fp32 >= 0 && int8 > 0
+        String sizes = fp32 >= 0 && int8 > 0
                 ? "from " + Format.bytes(fp32) + " (" + Format.times((double) fp32 / int8) + " smaller)"
-                : "FP32 " + Format.bytes(fp32), "");
+                : fp32 >= 0 ? "FP32 " + Format.bytes(fp32) : "sizes not given";
+        card(h, "Model size", Format.bytes(int8), sizes, "");
         h.append("</section>\n");
     }
 
@@ -206,7 +210,7 @@ public final class ReportHtml {
             return;
         }
         h.append("<section><h2>Activation histograms</h2>\n<p class=\"note\">Counts of |x| on a log scale from the "
-                + "merged calibration histograms; a vertical line marks each method's clipping range (amax). "
+                + "merged calibration histograms; a vertical line marks each method's threshold (amax for minmax). "
                 + "Values beyond a line are clipped.</p>\n<div class=\"grid\">\n");
         for (Map.Entry<String, Histogram> e : hists.entrySet()) {
             List<ScaleRow> rows = input.scales().tensor(e.getKey()).stream().filter(ScaleRow::isPerTensor).toList();

@@ -117,15 +117,14 @@ class ChromiumRenderTest {
         Set<String> expected = new HashSet<>();
         for (ScaleRow r : fixture.scales.rows()) {
             if (r.isPerTensor() && fixture.histograms.containsKey(r.tensor())) {
-                expected.add(r.method() + " " + r.amax() + " " + (Float.isNaN(r.threshold()) ? null : r.threshold()));
+                expected.add(r.method() + " " + r.amax() + " " + (Float.isNaN(r.threshold()) ? r.amax() : r.threshold()));
             }
         }
         Set<String> rendered = new HashSet<>();
         List<List<String[]>> lines = tags(dom, "line", "data-method");
         for (List<String[]> l : lines) {
-            String t = get(l, "data-threshold");
             rendered.add(get(l, "data-method") + " " + Float.parseFloat(get(l, "data-amax")) + " "
-                    + (t == null ? null : Float.parseFloat(t)));
+                    + Float.parseFloat(get(l, "data-threshold")));
         }
         assertEquals(expected.size(), lines.size());
         assertEquals(expected, rendered);

@@ -52,9 +52,12 @@ class ReportHtmlTest {
                 assertEquals(r.method(), line.getAttribute("data-method"));
                 assertEquals(r.amax(), Float.parseFloat(line.getAttribute("data-amax")), tensor + " " + r.method());
                 if (Float.isNaN(r.threshold())) {
-                    assertFalse(line.hasAttribute("data-threshold"), tensor + " " + r.method());
+                    // minmax: the range is the threshold.
+                    assertEquals(r.amax(), Float.parseFloat(line.getAttribute("data-threshold")));
+                    assertFalse(line.hasAttribute("data-method-threshold"), tensor + " " + r.method());
                 } else {
                     assertEquals(r.threshold(), Float.parseFloat(line.getAttribute("data-threshold")));
+                    assertEquals(r.threshold(), Float.parseFloat(line.getAttribute("data-method-threshold")));
                     withThreshold++;
                 }
             }
@@ -63,16 +66,16 @@ class ReportHtmlTest {
     }
 
     @Test
-    void methodLinesSitWhereTheirAmaxFallsOnTheAxis() {
+    void methodLinesSitWhereTheirThresholdFallsOnTheAxis() {
         ReportFixture f = ReportFixture.full(3);
         ReportPage page = new ReportPage(ReportHtml.render(f.input));
         for (Element chart : page.charts("histogram")) {
             List<Element> lines = ReportPage.within(chart, "line", "data-method", null);
-            // Larger amax, further right: the x order of the lines is the order of their values.
+            // Larger threshold, further right: the x order of the lines is the order of their values.
             for (Element a : lines) {
                 for (Element b : lines) {
-                    float va = Float.parseFloat(a.getAttribute("data-amax"));
-                    float vb = Float.parseFloat(b.getAttribute("data-amax"));
+                    float va = Float.parseFloat(a.getAttribute("data-threshold"));
+                    float vb = Float.parseFloat(b.getAttribute("data-threshold"));
                     double xa = Double.parseDouble(a.getAttribute("x1"));
                     double xb = Double.parseDouble(b.getAttribute("x1"));
                     if (va < vb) {
