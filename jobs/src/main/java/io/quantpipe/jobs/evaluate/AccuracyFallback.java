@@ -172,6 +172,7 @@ public final class AccuracyFallback {
                                           CalibrationState state, Calibrator method, QdqOptions options, String data,
                                           double budget, Path run) {
         QuantpipeConfig config = context.config();
+        RunReport.invalidate(run);
         int maxSteps = config.getInt("quantpipe.quantize.fallback.max-steps");
         EvaluationPass pass = EvaluationPass.of(fp32, "--model " + fp32File, config);
         SparkSession spark = context.spark();

@@ -141,6 +141,7 @@ public final class EvaluateCommand implements Job {
         checkOptions();
         QuantpipeConfig config = context.config();
         Path run = RunReport.local(out, "--out");
+        RunReport.invalidate(run);
         ModelProto fp32Model = ModelFile.read(fp32);
         EvaluationPass pass = EvaluationPass.of(fp32Model, "--fp32 " + fp32, config);
 

@@ -21,8 +21,8 @@ import java.util.Locale;
 /**
  * Writes a report into a run folder and prints its summary. The folder may already hold a calibrate
  * run (the usual case), so the report files join it rather than replace it: a previous
- * {@code report.json} is removed first, every file is written atomically and {@code report.json}
- * comes last, so a run that fails half-way never looks finished.
+ * {@code report.json} is removed when the evaluation starts, every file is written atomically and
+ * {@code report.json} comes last, so a run that fails never looks finished.
  */
 public final class RunReport {
     private RunReport() {
@@ -53,14 +53,21 @@ public final class RunReport {
         return p;
     }
 
-    /** Writes report.json, report.html, metrics.parquet and layers.parquet into {@code run}. */
-    public static void write(ReportInput input, Path run) {
+    /**
+     * Removes a previous {@code report.json} from {@code run} before a new evaluation starts: a run
+     * that then fails leaves no report a script could take for its result.
+     */
+    public static void invalidate(Path run) {
         try {
-            Files.createDirectories(run);
             Files.deleteIfExists(run.resolve(ReportWriter.REPORT_JSON));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare " + run + " for the report: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot remove the previous report in " + run + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Writes report.json (last), report.html, metrics.parquet and layers.parquet into {@code run}. */
+    public static void write(ReportInput input, Path run) {
+        invalidate(run);
         ReportWriter.writeAll(input, run);
     }
 
