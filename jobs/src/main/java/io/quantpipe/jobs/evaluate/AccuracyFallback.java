@@ -5,7 +5,6 @@ import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.ConfigException;
 import io.quantpipe.quant.calibrate.CalibrationSession;
-import io.quantpipe.quant.calibrate.CalibrationTables;
 import io.quantpipe.quant.calibrate.Calibrator;
 import io.quantpipe.quant.eval.EvaluationState;
 import io.quantpipe.quant.eval.EvaluationSummary;
@@ -186,20 +185,20 @@ public final class AccuracyFallback {
         } catch (IOException e) {
             fp32Bytes = -1;
         }
+        QuantizationPlan mixed = plan.keepingFp32(new LinkedHashSet<>(last.keep()));
+        var histograms = CalibrationRun.histograms(state);
+        histograms.keySet().retainAll(new LinkedHashSet<>(mixed.observedTensors()));
         ReportInput.Builder report = ReportInput.builder().title("Quantization report: " + fp32File.getFileName()
                         + ", accuracy budget " + points(budget))
                 .evaluation(name, last.state())
                 .layers(last.layers())
                 .fallback(outcome.reportSteps())
                 .modelBytes(fp32Bytes, last.modelBytes())
-                .fp32Nodes(plan.keepingFp32(new LinkedHashSet<>(last.keep())).fp32Nodes().stream()
-                        .map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")").toList())
-                .scales(CalibrationTables.compute(state, List.of(method),
-                        options.preset().activationSpec()))
-                .histograms(CalibrationRun.histograms(state));
-        if (!test.labelNames().isEmpty()) {
-            report.classNames(test.labelNames());
-        }
+                .fp32Nodes(mixed.fp32Nodes().stream().map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")")
+                        .toList())
+                .scales(CalibrationRun.scales(state, mixed, List.of(method), options.preset()))
+                .histograms(histograms);
+        EvaluateCommand.classNames(config, test, pass.classes()).ifPresent(report::classNames);
         RunReport.write(report.build(), run);
         print(context.out(), outcome, budget);
         return new LinkedHashSet<>(last.keep());

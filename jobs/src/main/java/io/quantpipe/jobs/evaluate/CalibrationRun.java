@@ -88,6 +88,13 @@ public final class CalibrationRun {
         return histograms(state);
     }
 
+    /** Per-tensor histograms of the tensors a plan quantizes, by name: those whose thresholds the model uses. */
+    public Map<String, Histogram> histograms(QuantizationPlan plan) {
+        Map<String, Histogram> all = histograms(state);
+        all.keySet().retainAll(new HashSet<>(plan.observedTensors()));
+        return all;
+    }
+
     /** Per-tensor histograms of every tensor of a calibration state, by name. */
     public static Map<String, Histogram> histograms(CalibrationState state) {
         Map<String, Histogram> out = new TreeMap<>();
@@ -108,6 +115,14 @@ public final class CalibrationRun {
     /** The scale table of {@code methods} for the preset's activations, computed from the state. */
     public ScaleTable scales(List<Calibrator> methods, QdqPreset preset) {
         return CalibrationTables.compute(state, methods, preset.activationSpec());
+    }
+
+    /** The scale table of {@code methods} for the tensors {@code plan} quantizes. */
+    public static ScaleTable scales(CalibrationState state, QuantizationPlan plan, List<Calibrator> methods,
+                                    QdqPreset preset) {
+        Set<String> quantized = new HashSet<>(plan.observedTensors());
+        return new ScaleTable(CalibrationTables.compute(state, methods, preset.activationSpec()).rows().stream()
+                .filter(r -> quantized.contains(r.tensor())).toList());
     }
 
     /** Fails when the state lacks a tensor the plan quantizes (a run of another model). */

@@ -155,7 +155,10 @@ public final class EvaluateCommand implements Job {
             int8Bytes = size(int8);
             compared = ReportInput.DEFAULT_METHOD;
             calibrated = CalibrationRun.find(run);
-            calibrated.ifPresent(c -> c.recordedScales().ifPresent(report::scales));
+            calibrated.ifPresent(c -> {
+                c.recordedScales().ifPresent(report::scales);
+                report.histograms(c.histograms());
+            });
         } else {
             CalibrationRun c = CalibrationRun.require(calibration, "--calibration");
             calibrated = Optional.of(c);
@@ -173,12 +176,13 @@ public final class EvaluateCommand implements Job {
                 }
             }
             int8Bytes = bytes;
+            QuantizationPlan mixed = plan.keepingFp32(options.keepFp32());
             report.primary(compared);
-            report.scales(c.scales(List.copyOf(named.values()), options.preset()));
-            report.fp32Nodes(plan.keepingFp32(options.keepFp32()).fp32Nodes().stream()
-                    .map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")").toList());
+            report.scales(CalibrationRun.scales(c.state(), mixed, List.copyOf(named.values()), options.preset()));
+            report.histograms(c.histograms(mixed));
+            report.fp32Nodes(mixed.fp32Nodes().stream().map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")")
+                    .toList());
         }
-        calibrated.ifPresent(c -> report.histograms(c.histograms()));
 
         SparkSession spark = context.spark();
         EvaluationPass.Data test = pass.data(spark, data, config.getBoolean("quantpipe.evaluate.require-labels"));
@@ -186,15 +190,29 @@ public final class EvaluateCommand implements Job {
         result.states().forEach(report::evaluation);
         report.layers(result.layers());
         report.modelBytes(size(fp32), int8Bytes);
-        if (!test.labelNames().isEmpty()) {
-            report.classNames(test.labelNames());
-        }
+        classNames(config, test, pass.classes()).ifPresent(report::classNames);
         ReportInput input = report.build();
         RunReport.write(input, run);
         RunReport.print(input, context.out(), WORST_LAYERS_PRINTED);
         context.out().printf(java.util.Locale.ROOT, "scored %d rows in %d partitions in %.3f s; wrote %s%n",
                 test.rows(), result.partitions(), result.seconds(), run.resolve("report.json"));
         LOG.info("evaluate: report in {}", run);
+    }
+
+    /**
+     * Class names for the report: {@code quantpipe.evaluate.class-names} when set, else those the
+     * dataset recorded with its labels, else none (the report shows indices).
+     */
+    static Optional<List<String>> classNames(QuantpipeConfig config, EvaluationPass.Data data, int classes) {
+        List<String> configured = config.getStringList("quantpipe.evaluate.class-names");
+        if (!configured.isEmpty()) {
+            if (configured.size() != classes) {
+                throw new ConfigException("quantpipe.evaluate.class-names: expected " + classes
+                        + " names (the model scores " + classes + " classes), found " + configured.size());
+            }
+            return Optional.of(configured);
+        }
+        return data.labelNames().isEmpty() ? Optional.empty() : Optional.of(data.labelNames());
     }
 
     private String primaryName(Map<String, Calibrator> named) {
