@@ -1,5 +1,6 @@
 package io.quantpipe.quant.eval;
 
+import io.quantpipe.quant.io.StateCodec;
 import io.quantpipe.quant.BadInputException;
 import java.util.ArrayList;
 import java.util.List;
@@ -209,7 +210,7 @@ public final class EvaluationState {
 
     /** Versioned, canonical bytes. */
     public byte[] toBytes() {
-        StateBytes.Writer w = new StateBytes.Writer(StateBytes.KIND_EVALUATION);
+        StateCodec.Writer w = new StateCodec.Writer(StateCodec.KIND_EVALUATION);
         w.varint(classes);
         fp32.write(w);
         int8.write(w);
@@ -221,7 +222,7 @@ public final class EvaluationState {
 
     /** Reads {@link #toBytes()}'s output; {@link BadInputException} when it is not such a state. */
     public static EvaluationState fromBytes(byte[] bytes) {
-        StateBytes.Reader r = new StateBytes.Reader(bytes, StateBytes.KIND_EVALUATION, "evaluation state");
+        StateCodec.Reader r = new StateCodec.Reader(bytes, StateCodec.KIND_EVALUATION, "evaluation state");
         int classes = r.varintInt(1, MAX_CLASSES, "class count");
         EvaluationState s = new EvaluationState(classes, ModelAccuracy.read(r, classes), ModelAccuracy.read(r, classes),
                 OutputComparison.read(r, classes), LatencySamples.read(r), LatencySamples.read(r));

@@ -1,5 +1,6 @@
 package io.quantpipe.quant.eval;
 
+import io.quantpipe.quant.io.StateCodec;
 import java.math.BigInteger;
 import java.util.Arrays;
 
@@ -173,7 +174,7 @@ public final class ExactSum {
     }
 
     /** Writes the special counts, then the nonzero span of limbs in canonical form. */
-    void write(StateBytes.Writer w) {
+    void write(StateCodec.Writer w) {
         normalize();
         w.varint(nanCount).varint(posInfCount).varint(negInfCount);
         int lo = 0;
@@ -194,7 +195,7 @@ public final class ExactSum {
         }
     }
 
-    static ExactSum read(StateBytes.Reader r) {
+    static ExactSum read(StateCodec.Reader r) {
         ExactSum s = new ExactSum();
         s.nanCount = r.varint(0, Long.MAX_VALUE, "NaN count");
         s.posInfCount = r.varint(0, Long.MAX_VALUE, "+Inf count");

@@ -1,5 +1,6 @@
 package io.quantpipe.quant.eval;
 
+import io.quantpipe.quant.io.StateCodec;
 import io.quantpipe.quant.BadInputException;
 import java.util.Arrays;
 
@@ -102,7 +103,7 @@ public final class LatencySamples {
         return size == 0 ? Double.NaN : totalNanos / 1e6 / size;
     }
 
-    void write(StateBytes.Writer w) {
+    void write(StateCodec.Writer w) {
         sort();
         w.varint(size);
         long previous = 0;
@@ -112,7 +113,7 @@ public final class LatencySamples {
         }
     }
 
-    static LatencySamples read(StateBytes.Reader r) {
+    static LatencySamples read(StateCodec.Reader r) {
         LatencySamples s = new LatencySamples();
         int n = r.varintInt(0, Integer.MAX_VALUE - 8, "batch count");
         long value = 0;

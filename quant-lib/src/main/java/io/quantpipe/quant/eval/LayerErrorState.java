@@ -1,5 +1,6 @@
 package io.quantpipe.quant.eval;
 
+import io.quantpipe.quant.io.StateCodec;
 import io.quantpipe.quant.BadInputException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -113,7 +114,7 @@ public final class LayerErrorState {
 
     /** Versioned, canonical bytes (tensors in name order). */
     public byte[] toBytes() {
-        StateBytes.Writer w = new StateBytes.Writer(StateBytes.KIND_LAYER_ERRORS);
+        StateCodec.Writer w = new StateCodec.Writer(StateCodec.KIND_LAYER_ERRORS);
         w.varint(tensors.size());
         tensors.forEach((name, e) -> {
             w.string(name);
@@ -123,7 +124,7 @@ public final class LayerErrorState {
     }
 
     public static LayerErrorState fromBytes(byte[] bytes) {
-        StateBytes.Reader r = new StateBytes.Reader(bytes, StateBytes.KIND_LAYER_ERRORS, "layer error state");
+        StateCodec.Reader r = new StateCodec.Reader(bytes, StateCodec.KIND_LAYER_ERRORS, "layer error state");
         LayerErrorState s = new LayerErrorState();
         int n = r.varintInt(0, bytes.length, "tensor count");
         String previous = null;
@@ -211,7 +212,7 @@ public final class LayerErrorState {
             return new LayerError(name, rank, rows, elements, sqnr, cos, mse, maxAbsDiff, rows - finiteRows);
         }
 
-        void write(StateBytes.Writer w) {
+        void write(StateCodec.Writer w) {
             w.varint(rows).varint(finiteRows).varint(elements);
             signal.write(w);
             noise.write(w);
@@ -219,7 +220,7 @@ public final class LayerErrorState {
             w.f64(maxAbsDiff);
         }
 
-        static TensorError read(StateBytes.Reader r) {
+        static TensorError read(StateCodec.Reader r) {
             TensorError e = new TensorError();
             e.rows = r.varint(0, Long.MAX_VALUE, "rows");
             e.finiteRows = r.varint(0, e.rows, "finite rows");

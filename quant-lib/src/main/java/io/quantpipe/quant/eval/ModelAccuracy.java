@@ -1,5 +1,6 @@
 package io.quantpipe.quant.eval;
 
+import io.quantpipe.quant.io.StateCodec;
 import io.quantpipe.quant.BadInputException;
 import java.util.Arrays;
 
@@ -141,7 +142,7 @@ public final class ModelAccuracy {
         return confusion == null ? 0 : confusion[truth * classes + predicted];
     }
 
-    void write(StateBytes.Writer w) {
+    void write(StateCodec.Writer w) {
         w.varint(labeledRows).varint(top1Correct).varint(topKCorrect).varint(unpredicted);
         for (int c = 0; c < classes; c++) {
             w.varint(classCount[c]).varint(classCorrect[c]);
@@ -167,7 +168,7 @@ public final class ModelAccuracy {
         }
     }
 
-    static ModelAccuracy read(StateBytes.Reader r, int classes) {
+    static ModelAccuracy read(StateCodec.Reader r, int classes) {
         ModelAccuracy a = new ModelAccuracy(classes);
         a.labeledRows = r.varint(0, Long.MAX_VALUE, "labelled rows");
         a.top1Correct = r.varint(0, a.labeledRows, "top-1 correct");

@@ -1,5 +1,6 @@
 package io.quantpipe.quant.eval;
 
+import io.quantpipe.quant.io.StateCodec;
 import java.util.Objects;
 
 /**
@@ -177,7 +178,7 @@ public final class OutputComparison {
         return maxAbsDiff;
     }
 
-    void write(StateBytes.Writer w) {
+    void write(StateCodec.Writer w) {
         w.varint(rows).varint(finiteRows).varint(agreeing).varint(fp32NonFinite).varint(int8NonFinite);
         signal.write(w);
         noise.write(w);
@@ -186,7 +187,7 @@ public final class OutputComparison {
         w.f64(maxAbsDiff);
     }
 
-    static OutputComparison read(StateBytes.Reader r, int classes) {
+    static OutputComparison read(StateCodec.Reader r, int classes) {
         OutputComparison o = new OutputComparison(classes);
         o.rows = r.varint(0, Long.MAX_VALUE, "rows");
         o.finiteRows = r.varint(0, o.rows, "finite rows");

@@ -7,6 +7,7 @@ import io.quantpipe.quant.eval.EvaluationSummary;
 import io.quantpipe.quant.eval.LayerError;
 import io.quantpipe.quant.eval.MetricRow;
 import io.quantpipe.quant.io.AtomicFiles;
+import io.quantpipe.quant.io.JsonLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package io.quantpipe.quant.eval;
 
+import io.quantpipe.quant.io.StateCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,13 +16,13 @@ import org.junit.jupiter.api.Test;
 class ExactSumTest {
 
     private static byte[] bytes(ExactSum s) {
-        StateBytes.Writer w = new StateBytes.Writer(StateBytes.KIND_EVALUATION);
+        StateCodec.Writer w = new StateCodec.Writer(StateCodec.KIND_EVALUATION);
         s.write(w);
         return w.toBytes();
     }
 
     private static ExactSum fromBytes(byte[] b) {
-        StateBytes.Reader r = new StateBytes.Reader(b, StateBytes.KIND_EVALUATION, "sum");
+        StateCodec.Reader r = new StateCodec.Reader(b, StateCodec.KIND_EVALUATION, "sum");
         ExactSum s = ExactSum.read(r);
         r.end();
         return s;

@@ -1,4 +1,4 @@
-package io.quantpipe.quant.report;
+package io.quantpipe.quant.io;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.PrettyPrinter;
@@ -9,11 +9,11 @@ import java.io.IOException;
  * levels are laid out one entry per line, anything nested deeper stays on the line of its parent
  * (a metric row, {@code {"top1": .., "top5": ..}}). Line ends are {@code \n} on every platform.
  */
-final class JsonLayout implements PrettyPrinter {
+public final class JsonLayout implements PrettyPrinter {
     private final int outerDepth;
     private int depth;
 
-    JsonLayout(int outerDepth) {
+    public JsonLayout(int outerDepth) {
         this.outerDepth = outerDepth;
     }
 
