@@ -425,6 +425,18 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void dryRunPrintsThePlanAndReadsNothing() {
+        Path out = dir.resolve("dry");
+        Cli r = Cli.run("evaluate", "--fp32", "missing.onnx", "--calibration", "no-run", "--methods", "minmax,entropy",
+                "--data", "no-data", "--out", out.toString(), "--per-layer", "--partitions", "3", "--dry-run");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("quantpipe.evaluate.partitions = 3   # --partitions"), r.out());
+        assertTrue(r.out().contains("write the int8 model of each of minmax, entropy"), r.out());
+        assertTrue(r.out().contains("one pass in 3 partitions"), r.out());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void neitherInt8NorCalibrationIsAUsageError() {
         Cli r = evaluate(dir.resolve("usage"));
         assertEquals(2, r.code(), r.toString());
