@@ -34,8 +34,8 @@ import java.util.Set;
  * quantized model, each step moves the tensor that adds the most quantization noise of its own
  * ({@link IncrementalDamage}) back to FP32 (its producer and readers kept in FP32), rewrites the
  * int8 model from the same calibration state and scores it again over the test set with per-layer
- * error, until the top-1 drop is at most P points, {@code maxSteps} steps were taken, or nothing
- * measured is left to move. Like the sensitivity-guided fallback of TensorRT's and Intel Neural
+ * error, until the top-1 drop is at most P points, {@code maxSteps} steps were taken, or no
+ * quantized tensor left adds noise of its own. Like the sensitivity-guided fallback of TensorRT's and Intel Neural
  * Compressor's accuracy-driven tuning, but one evaluation per step rather than one per layer.
  */
 public final class AccuracyFallback {
@@ -141,6 +141,9 @@ public final class AccuracyFallback {
             Set<String> grown = null;
             for (IncrementalDamage.Culprit c : IncrementalDamage.rank(current, r.layers().ranked(), pass.logitsName(),
                     r.state(name).summary().sqnrDb())) {
+                if (!Double.isFinite(c.incrementalSqnrDb())) {
+                    break; // ranked last: tensors that add no noise of their own, moving them gains nothing
+                }
                 grown = closure(plan, state, keep, c.nodes());
                 if (grown != null && grown.size() > keep.size()) {
                     next = c;
@@ -149,8 +152,9 @@ public final class AccuracyFallback {
             }
             if (next == null) {
                 return new Outcome(steps, false, String.format(Locale.ROOT,
-                        "top-1 drop %.2f points is over the budget of %s, and every quantized layer whose error was"
-                                + " measured is already in FP32", step.dropPoints(), points(budget)));
+                        "top-1 drop %.2f points is over the budget of %s, and no quantized layer left adds noise of its"
+                                + " own (every one whose error was measured and that does is in FP32)", step.dropPoints(),
+                        points(budget)));
             }
             List<String> before = List.copyOf(keep);
             keep = new LinkedHashSet<>(grown);

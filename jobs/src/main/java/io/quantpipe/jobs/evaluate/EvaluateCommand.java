@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -147,21 +148,19 @@ public final class EvaluateCommand implements Job {
 
         List<EvaluationPass.Candidate> candidates = new ArrayList<>();
         ReportInput.Builder report = ReportInput.builder().title("Quantization report: " + fp32.getFileName());
-        Optional<CalibrationRun> calibrated;
         long int8Bytes;
         String compared;
         if (int8 != null) {
             candidates.add(EvaluationPass.Candidate.of(ReportInput.DEFAULT_METHOD, ModelFile.read(int8), "--int8 " + int8));
             int8Bytes = size(int8);
             compared = ReportInput.DEFAULT_METHOD;
-            calibrated = CalibrationRun.find(run);
-            calibrated.ifPresent(c -> {
+            // A calibrate run in RUN: draw its histograms with the thresholds it recorded.
+            CalibrationRun.find(run).ifPresent(c -> {
                 c.recordedScales().ifPresent(report::scales);
                 report.histograms(c.histograms());
             });
         } else {
             CalibrationRun c = CalibrationRun.require(calibration, "--calibration");
-            calibrated = Optional.of(c);
             QuantizationPlan plan = CalibrationSession.plan(fp32Model);
             c.requireCovers(plan, "--calibration");
             Map<String, Calibrator> named = CalibrationRun.names(CalibrationMethod.parseAll(methodSpecs(config)));
@@ -194,7 +193,7 @@ public final class EvaluateCommand implements Job {
         ReportInput input = report.build();
         RunReport.write(input, run);
         RunReport.print(input, context.out(), WORST_LAYERS_PRINTED);
-        context.out().printf(java.util.Locale.ROOT, "scored %d rows in %d partitions in %.3f s; wrote %s%n",
+        context.out().printf(Locale.ROOT, "scored %d rows in %d partitions in %.3f s; wrote %s%n",
                 test.rows(), result.partitions(), result.seconds(), run.resolve("report.json"));
         LOG.info("evaluate: report in {}", run);
     }

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -280,10 +281,10 @@ public final class EvaluationPass {
                 states.put(candidates.get(i).name(), merged.states().get(i));
             }
             LOG.info("{}: {} rows in {} partitions, {} s", description, merged.states().get(0).rows(), n,
-                    String.format(java.util.Locale.ROOT, "%.3f", seconds));
+                    String.format(Locale.ROOT, "%.3f", seconds));
             return new Result(states, merged.layers(), n, seconds);
         } finally {
-            broadcasts.forEach(b -> b.destroy());
+            broadcasts.forEach(Broadcast::destroy);
         }
     }
 

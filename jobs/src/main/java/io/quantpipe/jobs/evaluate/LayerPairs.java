@@ -5,7 +5,6 @@ import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.NodeProto;
 import io.quantpipe.quant.runtime.IntermediateOutputs;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,9 +26,7 @@ import java.util.Set;
  * compared at every node output both graphs have by name. Tensors of one graph only are not
  * compared: a foreign model's per-layer error covers the names it shares with the FP32 model.
  */
-final class LayerPairs implements Serializable {
-    private static final long serialVersionUID = 1L;
-
+final class LayerPairs {
     /** FP32 tensor name -> candidate tensor name, in candidate graph order. */
     private final LinkedHashMap<String, String> pairs;
 
@@ -127,9 +124,5 @@ final class LayerPairs implements Serializable {
     /** The candidate with every paired tensor added to its outputs. */
     ModelProto instrumentCandidate(ModelProto candidate) {
         return IntermediateOutputs.expose(candidate, new ArrayList<>(pairs.values()));
-    }
-
-    Map<String, String> asMap() {
-        return java.util.Collections.unmodifiableMap(pairs);
     }
 }

@@ -3,6 +3,7 @@ package io.quantpipe.jobs.evaluate;
 import io.quantpipe.jobs.data.TensorDataset;
 import io.quantpipe.jobs.data.TensorLayout;
 import io.quantpipe.quant.BadInputException;
+import io.quantpipe.quant.eval.EvaluationState;
 import io.quantpipe.quant.runtime.ModelRunner;
 import io.quantpipe.quant.runtime.TensorMeta;
 
@@ -135,8 +136,8 @@ final class ModelSignature {
             }
             classes = Math.multiplyExact(classes, dims[i]);
         }
-        if (classes > io.quantpipe.quant.eval.EvaluationState.MAX_CLASSES) {
-            throw new BadInputException(label + ": expected at most " + io.quantpipe.quant.eval.EvaluationState.MAX_CLASSES
+        if (classes > EvaluationState.MAX_CLASSES) {
+            throw new BadInputException(label + ": expected at most " + EvaluationState.MAX_CLASSES
                     + " values per row in output '" + logits.name() + "', found " + classes);
         }
         return (int) classes;

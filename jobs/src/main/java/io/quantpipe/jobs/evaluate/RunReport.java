@@ -1,10 +1,8 @@
 package io.quantpipe.jobs.evaluate;
 
 import io.quantpipe.quant.ConfigException;
-import io.quantpipe.quant.eval.EvaluationState;
 import io.quantpipe.quant.eval.EvaluationSummary;
 import io.quantpipe.quant.eval.LayerError;
-import io.quantpipe.quant.report.FallbackStep;
 import io.quantpipe.quant.report.MethodEvaluation;
 import io.quantpipe.quant.report.ReportInput;
 import io.quantpipe.quant.report.ReportWriter;
@@ -105,18 +103,9 @@ public final class RunReport {
                 out.printf(Locale.ROOT, "  %d. %s  %.2f  %.6f%n", l.rank(), l.tensor(), l.sqnrDb(), l.cosine());
             }
         }
-        for (FallbackStep f : input.fallback()) {
-            out.printf(Locale.ROOT, "fallback step %d: top-1 %.4f, drop %.2f points, SQNR %.2f dB, FP32 %s%n", f.step(),
-                    f.int8Top1(), 100 * f.top1Drop(), f.sqnrDb(), f.fp32Layers());
-        }
     }
 
     private static String ratio(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2fx", v);
-    }
-
-    /** Top-1 drop of a state in points (100 x fraction). */
-    static double dropPoints(EvaluationState s) {
-        return 100 * s.summary().top1Drop();
     }
 }
