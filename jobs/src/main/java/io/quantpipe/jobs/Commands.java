@@ -1,5 +1,6 @@
 package io.quantpipe.jobs;
 
+import io.quantpipe.jobs.calibrate.CalibrateCommand;
 import io.quantpipe.jobs.ingest.IngestCommand;
 
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.function.Supplier;
 /** The subcommands of {@code quantpipe}, in the order {@code --help} lists them. */
 final class Commands {
     static final List<Supplier<Job>> ALL = List.of(
-            IngestCommand::new
+            IngestCommand::new,
+            CalibrateCommand::new
     );
 
     private Commands() {
