@@ -32,7 +32,7 @@ class MainTest {
     void unknownCommandIsAUsageErrorOnOneLine() {
         Cli r = Cli.run("frobnicate", "--x");
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals(List.of("quantpipe: error: unknown command 'frobnicate': expected one of ingest"), r.errLines());
+        assertEquals(List.of("quantpipe: error: unknown command 'frobnicate': expected one of ingest, calibrate"), r.errLines());
         assertEquals("", r.out());
     }
 
@@ -40,7 +40,7 @@ class MainTest {
     void missingCommandIsAUsageError() {
         Cli r = Cli.run();
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals(List.of("quantpipe: error: missing command: expected one of ingest (see quantpipe --help)"), r.errLines());
+        assertEquals(List.of("quantpipe: error: missing command: expected one of ingest, calibrate (see quantpipe --help)"), r.errLines());
     }
 
     @Test

@@ -226,8 +226,12 @@ public final class CalibrateCommand implements Job {
                     + " partitions)")) {
                 result = partials.treeAggregate(PartialCalibration.empty(), PartialCalibration::merge,
                         PartialCalibration::merge, 2);
-            } catch (RuntimeException e) {
-                throw ReadFailures.translate(e, dataset);
+            } catch (Exception e) { // Spark's exceptions are checked ones, thrown undeclared
+                BadInputException unreadable = ReadFailures.unreadableFile(e, dataset);
+                if (unreadable != null) {
+                    throw unreadable;
+                }
+                throw e;
             } finally {
                 spark.sparkContext().removeSparkListener(progress);
             }

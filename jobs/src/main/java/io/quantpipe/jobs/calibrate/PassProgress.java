@@ -1,6 +1,7 @@
 package io.quantpipe.jobs.calibrate;
 
 import org.apache.spark.Success$;
+import org.apache.spark.TaskFailedReason;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
@@ -66,7 +67,7 @@ final class PassProgress extends SparkListener {
             failed++;
             LOG.warn("{}: task for partition {} failed (attempt {}): {}; Spark retries it if attempts are left",
                     name, taskEnd.taskInfo().index(), taskEnd.taskInfo().attemptNumber(),
-                    firstLine(taskEnd.reason().toString()));
+                    taskEnd.reason() instanceof TaskFailedReason r ? firstLine(r.toErrorString()) : taskEnd.reason());
             return;
         }
         done++;

@@ -12,19 +12,20 @@ final class ReadFailures {
     private ReadFailures() {
     }
 
-    /** {@code failure} as a {@link BadInputException} when a dataset file could not be read, else unchanged. */
-    static RuntimeException translate(Exception failure, String dataset) {
+    /** A {@link BadInputException} when {@code failure} says a file of the dataset could not be read, else null. */
+    static BadInputException unreadableFile(Exception failure, String dataset) {
         for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof QuantpipeException) {
-                break; // already says what is wrong
+                return null; // already says what is wrong
             }
             if (c instanceof SparkThrowable s && s.getCondition() != null && s.getCondition().startsWith("FAILED_READ_FILE")) {
-                String cause = c.getCause() == null ? "" : ": " + firstLine(c.getCause().getMessage());
+                String file = s.getMessageParameters().get("path");
+                String why = c.getCause() == null ? firstLine(c.getMessage()) : firstLine(c.getCause().getMessage());
                 return new BadInputException("dataset " + dataset + ": expected readable Parquet files, found "
-                        + firstLine(c.getMessage()) + cause, failure);
+                        + (file == null ? "an unreadable file" : file) + " unreadable: " + why, failure);
             }
         }
-        return failure instanceof RuntimeException r ? r : new IllegalStateException(failure.getMessage(), failure);
+        return null;
     }
 
     private static String firstLine(String s) {
