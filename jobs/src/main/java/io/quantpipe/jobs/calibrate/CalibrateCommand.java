@@ -139,17 +139,20 @@ public final class CalibrateCommand implements Job {
             RunFolder.check(run, overwrite);
         }
         CalibrationModel fp32 = CalibrationModel.load(model);
+        LOG.info("calibrate: model {} planned, {} tensors to calibrate ({})", model, fp32.tensors().size(), since(start));
 
         SparkSession spark = context.spark();
         TensorDataset dataset;
         try (JobDescription d = Sparks.describe(spark, "calibrate: check dataset " + data)) {
             dataset = TensorDataset.open(spark, data, config, fp32.expectedElements());
         }
+        LOG.info("calibrate: dataset {} checked: {} ({})", data, dataset.layout(), since(start));
         TensorLayout layout = fp32.fit(dataset.layout(), data);
         int batchSize = fp32.batchSize(config.calibrateBatchSize());
         byte[] bytes = observing ? fp32.instrumentedBytes() : fp32.plainBytes();
         // ONNX Runtime must take the model before any task asks for it (in local mode the tasks reuse this session).
         SessionCache.get(bytes, RunnerOptions.defaults().withIntraOpThreads(config.intraOpThreads()));
+        LOG.info("calibrate: ONNX Runtime session ready ({})", since(start));
 
         Dataset<Row> frame = dataset.frame();
         if (config.calibratePartitions() > 0) {
@@ -255,6 +258,10 @@ public final class CalibrateCommand implements Job {
             throw new ConfigException("--partitions: expected 0 (the dataset's own) or more, found " + partitions);
         }
         return observing;
+    }
+
+    private static String since(long start) {
+        return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - start) / 1e9);
     }
 
     private static String partitionText(int p) {
