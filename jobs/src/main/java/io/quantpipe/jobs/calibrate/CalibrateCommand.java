@@ -145,6 +145,12 @@ public final class CalibrateCommand implements Job {
         TensorDataset dataset;
         try (JobDescription d = Sparks.describe(spark, "calibrate: check dataset " + data)) {
             dataset = TensorDataset.open(spark, data, config, fp32.expectedElements());
+        } catch (Exception e) { // Spark's exceptions are checked ones, thrown undeclared
+            BadInputException unreadable = ReadFailures.unreadableFile(e, data);
+            if (unreadable != null) {
+                throw unreadable;
+            }
+            throw e;
         }
         LOG.info("calibrate: dataset {} checked: {} ({})", data, dataset.layout(), since(start));
         TensorLayout layout = fp32.fit(dataset.layout(), data);

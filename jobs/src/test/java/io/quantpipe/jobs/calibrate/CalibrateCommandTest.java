@@ -17,8 +17,11 @@ import io.quantpipe.quant.observe.ObserverConfig;
 import io.quantpipe.quant.onnx.ModelFile;
 import io.quantpipe.quant.onnx.QdqPreset;
 import io.quantpipe.quant.runtime.RunnerOptions;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +35,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.quantpipe.jobs.calibrate.Samples.TRAIN_2K;
 import static io.quantpipe.jobs.calibrate.Samples.calibrate;
@@ -49,6 +53,16 @@ class CalibrateCommandTest {
 
     private static SparkSession spark;
     private static Path reference;
+    private static final List<String> descriptions = new CopyOnWriteArrayList<>();
+    private static final SparkListener DESCRIPTIONS = new SparkListener() {
+        @Override
+        public void onJobStart(SparkListenerJobStart jobStart) {
+            String d = jobStart.properties().getProperty("spark.job.description");
+            if (d != null) {
+                descriptions.add(d);
+            }
+        }
+    };
 
     @TempDir
     static Path runs;
@@ -56,9 +70,15 @@ class CalibrateCommandTest {
     @BeforeAll
     static void calibrateOnce() {
         spark = TestSpark.session();
+        spark.sparkContext().addSparkListener(DESCRIPTIONS);
         reference = runs.resolve("reference");
         Cli r = calibrate(TRAIN_2K, reference);
         assertEquals(0, r.code(), r.toString());
+    }
+
+    @AfterAll
+    static void removeListener() {
+        spark.sparkContext().removeSparkListener(DESCRIPTIONS);
     }
 
     private static void assertSameTables(Path run, String what) {
@@ -202,6 +222,24 @@ class CalibrateCommandTest {
         assertEquals(List.of("minmax", "percentile:percentile=99.9,sides=2"), methods);
         // The minmax rows do not depend on which other methods ran.
         assertEquals(ScalesJson.read(reference.resolve("scales.json")).method("minmax"), table.method("minmax"));
+    }
+
+    @Test
+    void sparkJobsAreDescribedForTheUi() throws InterruptedException {
+        String pass = "calibrate: observe 8 tensors of fashion_cnn.onnx over " + TRAIN_2K + " (2 partitions)";
+        String check = "calibrate: check dataset " + TRAIN_2K;
+        for (int i = 0; i < 100 && !(descriptions.contains(pass) && descriptions.contains(check)); i++) {
+            Thread.sleep(100); // listener events arrive asynchronously
+        }
+        assertTrue(descriptions.contains(pass), descriptions.toString());
+        assertTrue(descriptions.contains(check), descriptions.toString());
+    }
+
+    @Test
+    void plainInferenceModeRunsTheSamePassAndWritesNothing() {
+        Cli r = Cli.run("calibrate", "--model", Samples.MODEL.toString(), "--data", TRAIN_2K, "--observe", "none");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("plain inference: 2000 rows in 2 partitions, pass "), r.out());
     }
 
     @Test
