@@ -3,6 +3,7 @@ package io.quantpipe.jobs;
 import io.quantpipe.jobs.calibrate.CalibrateCommand;
 import io.quantpipe.jobs.evaluate.EvaluateCommand;
 import io.quantpipe.jobs.ingest.IngestCommand;
+import io.quantpipe.jobs.pipeline.PipelineCommand;
 import io.quantpipe.jobs.quantize.QuantizeCommand;
 
 import java.util.List;
@@ -14,7 +15,8 @@ final class Commands {
             IngestCommand::new,
             CalibrateCommand::new,
             QuantizeCommand::new,
-            EvaluateCommand::new
+            EvaluateCommand::new,
+            PipelineCommand::new
     );
 
     private Commands() {

@@ -1,5 +1,6 @@
 package io.quantpipe.jobs;
 
+import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.spark.Sparks;
 import org.apache.spark.sql.SparkSession;
@@ -37,6 +38,21 @@ public final class JobContext implements AutoCloseable {
             spark = Sparks.session(config);
         }
         return spark;
+    }
+
+    /**
+     * Runs another command as a step of this one: its options parsed from {@code args}, its
+     * configuration this run's plus its own options, the Spark session shared.
+     */
+    public void runStep(Job step, String... args) throws Exception {
+        new picocli.CommandLine(step).parseArgs(args);
+        ConfigResolver resolver = new ConfigResolver().base(config);
+        step.configure(resolver);
+        spark();
+        try (JobContext child = new JobContext(resolver.resolve(), out)) {
+            child.spark = spark;
+            step.run(child);
+        }
     }
 
     /** Stops the session if this context created it; a notebook's or a test's session stays. */

@@ -29,10 +29,20 @@ public final class ConfigResolver {
     private record Layer(String source, Config config) {
     }
 
+    private Layer base;
     private Layer file;
     private Layer spark;
     private final List<Layer> sets = new ArrayList<>();
     private final List<Layer> options = new ArrayList<>();
+
+    /**
+     * A resolved configuration as the lowest layer above the defaults: a step of a composite
+     * command ({@code pipeline}) starts from what the user resolved for the whole run.
+     */
+    public ConfigResolver base(QuantpipeConfig resolved) {
+        base = new Layer("pipeline", resolved.raw().withOnlyPath("quantpipe"));
+        return this;
+    }
 
     /** The user's HOCON file ({@code --config}). */
     public ConfigResolver file(Path path) {
@@ -89,6 +99,9 @@ public final class ConfigResolver {
         Config reference = Reference.config();
         KnownKeys known = new KnownKeys(reference);
         List<Layer> layers = new ArrayList<>();
+        if (base != null) {
+            layers.add(base);
+        }
         if (file != null) {
             layers.add(file);
         }
