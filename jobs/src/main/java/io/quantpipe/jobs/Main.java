@@ -1,5 +1,6 @@
 package io.quantpipe.jobs;
 
+import io.quantpipe.jobs.config.ConfigFile;
 import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.spark.Sparks;
@@ -14,6 +15,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -100,10 +102,11 @@ public final class Main {
 
     private static QuantpipeConfig resolve(GlobalOptions global, Job job) {
         ConfigResolver resolver = new ConfigResolver();
+        Map<String, String> sparkProperties = Sparks.properties();
         if (global.config() != null) {
-            resolver.file(global.config());
+            resolver.file(ConfigFile.locate(global.config(), sparkProperties));
         }
-        resolver.sparkProperties(Sparks.properties());
+        resolver.sparkProperties(sparkProperties);
         global.sets().forEach(resolver::set);
         if (global.master() != null) {
             resolver.option("quantpipe.spark.master", global.master(), "--master");
