@@ -1,8 +1,8 @@
 # Sourced by scripts/quantpipe and scripts/submit. Bash.
 #
 # The --add-opens Spark's own launcher passes on Java 17+ (org.apache.spark.launcher.JavaModuleOptions):
-# without them Spark fails at start on Java's module checks. The parent pom's spark.add-opens (the
-# test JVMs) holds the same list but the Kerberos one; JavaModuleOptionsTest keeps them in step.
+# without them Spark fails at start on Java's module checks. SubmitScriptTest compares the list with
+# Spark's. (The parent pom's spark.add-opens, for the test JVMs, lacks only the Kerberos one.)
 QUANTPIPE_ADD_OPENS=(
   --add-opens=java.base/java.lang=ALL-UNNAMED
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
