@@ -67,7 +67,7 @@ public final class ScalesJson {
     public static byte[] toBytes(ScaleTable table) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.setPrettyPrinter(new RowPerLinePrinter());
+            g.setPrettyPrinter(new JsonLayout(2));
             g.writeStartObject();
             g.writeArrayFieldStart(TENSORS);
             for (ScaleRow row : table.rows()) {

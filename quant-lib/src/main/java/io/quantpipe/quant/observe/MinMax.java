@@ -1,5 +1,6 @@
 package io.quantpipe.quant.observe;
 
+import io.quantpipe.quant.io.StateCodec;
 /**
  * Exact running minimum and maximum of a tensor's finite values, with counts of finite values,
  * NaN and infinities (PyTorch's MinMaxObserver, made exactly mergeable).

@@ -1,5 +1,6 @@
 package io.quantpipe.quant.observe;
 
+import io.quantpipe.quant.io.StateCodec;
 /**
  * PyTorch's MovingAverageMinMaxObserver, for parity with models calibrated there: the first batch
  * sets the range, later batches move it by {@code min += c * (batchMin - min)} (c = 0.01 by

@@ -1,5 +1,6 @@
 package io.quantpipe.quant.observe;
 
+import io.quantpipe.quant.io.StateCodec;
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,6 @@
 package io.quantpipe.quant.observe;
 
+import io.quantpipe.quant.io.StateCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -54,6 +54,11 @@ class ModelFileTest {
         assertRoundTrips(models);
     }
 
+    @Test
+    void roundTripsTheFixtureModelsByteForByte() throws IOException {
+        assertRoundTrips(List.of(io.quantpipe.quant.Fixtures.model(), io.quantpipe.quant.Fixtures.modelWithBatchNorm()));
+    }
+
     /**
      * ONNX's writers emit fields in field-number order, as protobuf-java does, so every conformance
      * model comes back byte for byte (checked here for all of them); see

@@ -1,38 +1,43 @@
-package io.quantpipe.quant.observe;
+package io.quantpipe.quant.io;
 
 import io.quantpipe.quant.BadInputException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 
 /**
- * The byte layout every observer state shares: a 4-byte header ({@code 'Q' 'P'}, a kind byte, a
- * format version byte) followed by fixed-width or LEB128 varint fields. Deterministic: the same
- * state always encodes to the same bytes.
+ * The byte layout every mergeable state shares (observers, evaluation metrics): a 4-byte header
+ * ({@code 'Q' 'P'}, a kind byte, a format version byte) followed by zig-zag LEB128 varints,
+ * little-endian IEEE floats and length-prefixed bytes / UTF-8 strings. Deterministic: the same
+ * state always encodes to the same bytes. The kinds of all states are listed here so they never
+ * collide.
  */
-final class StateCodec {
-    static final byte VERSION = 1;
-    static final byte KIND_MIN_MAX = 1;
-    static final byte KIND_HISTOGRAM = 2;
-    static final byte KIND_PER_CHANNEL_MIN_MAX = 3;
-    static final byte KIND_PER_CHANNEL_HISTOGRAM = 4;
-    static final byte KIND_TENSOR_STATS = 5;
-    static final byte KIND_MOVING_AVERAGE = 6;
-    static final byte KIND_CALIBRATION_STATE = 7;
+public final class StateCodec {
+    public static final byte VERSION = 1;
+    public static final byte KIND_MIN_MAX = 1;
+    public static final byte KIND_HISTOGRAM = 2;
+    public static final byte KIND_PER_CHANNEL_MIN_MAX = 3;
+    public static final byte KIND_PER_CHANNEL_HISTOGRAM = 4;
+    public static final byte KIND_TENSOR_STATS = 5;
+    public static final byte KIND_MOVING_AVERAGE = 6;
+    public static final byte KIND_CALIBRATION_STATE = 7;
+    public static final byte KIND_EVALUATION = 32;
+    public static final byte KIND_LAYER_ERRORS = 33;
 
     private StateCodec() {
     }
 
-    static final class Writer {
+    /** Appends fields after the header. */
+    public static final class Writer {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        Writer(byte kind) {
+        public Writer(byte kind) {
             out.write('Q');
             out.write('P');
             out.write(kind);
             out.write(VERSION);
         }
 
-        Writer varint(long v) {
+        public Writer varint(long v) {
             // Zig-zag so that small negative numbers stay short.
             long z = (v << 1) ^ (v >> 63);
             while ((z & ~0x7FL) != 0) {
@@ -43,7 +48,7 @@ final class StateCodec {
             return this;
         }
 
-        Writer f32(float v) {
+        public Writer f32(float v) {
             int bits = Float.floatToRawIntBits(v);
             for (int s = 0; s < 32; s += 8) {
                 out.write((bits >>> s) & 0xFF);
@@ -51,7 +56,7 @@ final class StateCodec {
             return this;
         }
 
-        Writer f64(double v) {
+        public Writer f64(double v) {
             long bits = Double.doubleToRawLongBits(v);
             for (int s = 0; s < 64; s += 8) {
                 out.write((int) ((bits >>> s) & 0xFF));
@@ -59,25 +64,30 @@ final class StateCodec {
             return this;
         }
 
-        Writer bytes(byte[] b) {
+        public Writer bytes(byte[] b) {
             varint(b.length);
             out.write(b, 0, b.length);
             return this;
         }
 
-        byte[] toBytes() {
+        public Writer string(String s) {
+            return bytes(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        public byte[] toBytes() {
             return out.toByteArray();
         }
     }
 
-    static final class Reader {
+    /** Reads fields after checking the header; every failure is a one-line BadInputException. */
+    public static final class Reader {
         private final ByteBuffer in;
         private final String what;
 
-        Reader(byte[] bytes, byte kind, String what) {
-            this.in = ByteBuffer.wrap(bytes);
+        public Reader(byte[] bytes, byte kind, String what) {
+            this.in = ByteBuffer.wrap(bytes == null ? new byte[0] : bytes);
             this.what = what;
-            if (bytes.length < 4 || bytes[0] != 'Q' || bytes[1] != 'P') {
+            if (bytes == null || bytes.length < 4 || bytes[0] != 'Q' || bytes[1] != 'P') {
                 throw new BadInputException(what + ": expected serialized quantpipe state, found "
                         + bytes.length + " bytes without the QP header");
             }
@@ -90,7 +100,7 @@ final class StateCodec {
             in.position(4);
         }
 
-        long varint() {
+        public long varint() {
             long z = 0;
             for (int shift = 0; shift < 64; shift += 7) {
                 byte b = next();
@@ -102,7 +112,7 @@ final class StateCodec {
             throw new BadInputException(what + ": malformed varint");
         }
 
-        int varintInt() {
+        public int varintInt() {
             long v = varint();
             if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
                 throw new BadInputException(what + ": expected a 32-bit value, found " + v);
@@ -110,7 +120,7 @@ final class StateCodec {
             return (int) v;
         }
 
-        float f32() {
+        public float f32() {
             int bits = 0;
             for (int s = 0; s < 32; s += 8) {
                 bits |= (next() & 0xFF) << s;
@@ -118,7 +128,7 @@ final class StateCodec {
             return Float.intBitsToFloat(bits);
         }
 
-        double f64() {
+        public double f64() {
             long bits = 0;
             for (int s = 0; s < 64; s += 8) {
                 bits |= (long) (next() & 0xFF) << s;
@@ -126,7 +136,7 @@ final class StateCodec {
             return Double.longBitsToDouble(bits);
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             int n = varintInt();
             if (n < 0 || n > in.remaining()) {
                 throw new BadInputException(what + ": expected " + n + " more bytes, found " + in.remaining());
@@ -136,7 +146,32 @@ final class StateCodec {
             return b;
         }
 
-        void end() {
+        /** A varint in [lo, hi]. */
+        public long varint(long lo, long hi, String field) {
+            long v = varint();
+            if (v < lo || v > hi) {
+                throw new BadInputException(what + ": expected " + field + " in [" + lo + ", " + hi + "], found " + v);
+            }
+            return v;
+        }
+
+        public int varintInt(int lo, int hi, String field) {
+            return (int) varint(lo, hi, field);
+        }
+
+        public String string() {
+            return new String(bytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        public String what() {
+            return what;
+        }
+
+        public BadInputException bad(String message) {
+            return new BadInputException(what + ": " + message);
+        }
+
+        public void end() {
             if (in.hasRemaining()) {
                 throw new BadInputException(what + ": expected end of state, found " + in.remaining() + " trailing bytes");
             }

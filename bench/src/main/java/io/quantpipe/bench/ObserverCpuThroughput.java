@@ -1,0 +1,51 @@
+package io.quantpipe.bench;
+
+import io.quantpipe.quant.observe.Histogram;
+import io.quantpipe.quant.observe.MinMax;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
+
+/**
+ * Observer throughput per CPU-second of the observing thread, for a shared machine where JMH's
+ * wall-clock scores swing with other load: the same 10M activations and 64K-value batches as
+ * {@link HistogramBenchmark}, 5 warm-up and 10 measured passes, median and range printed.
+ */
+public final class ObserverCpuThroughput {
+    private ObserverCpuThroughput() {
+    }
+
+    public static void main(String[] args) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        HistogramBenchmark data = new HistogramBenchmark();
+        for (String kind : new String[] {"postRelu", "signed"}) {
+            data.data = kind;
+            data.makeData();
+            float[] v = data.values;
+            for (String observer : new String[] {"histogram", "minmax"}) {
+                double[] rates = new double[15];
+                long sink = 0;
+                for (int rep = 0; rep < rates.length; rep++) {
+                    Histogram h = new Histogram();
+                    MinMax m = new MinMax();
+                    long t0 = threads.getCurrentThreadCpuTime();
+                    for (int off = 0; off < v.length; off += HistogramBenchmark.BATCH) {
+                        int n = Math.min(HistogramBenchmark.BATCH, v.length - off);
+                        if (observer.equals("histogram")) {
+                            h.update(v, off, n);
+                        } else {
+                            m.update(v, off, n);
+                        }
+                    }
+                    rates[rep] = v.length / ((threads.getCurrentThreadCpuTime() - t0) / 1e9);
+                    sink += h.totalCount() + m.count();
+                }
+                double[] measured = Arrays.copyOfRange(rates, 5, rates.length);
+                Arrays.sort(measured);
+                System.out.printf("%-9s %-8s median %4.0f M values per CPU-second (range %.0f-%.0f)%s%n", observer, kind,
+                        measured[measured.length / 2] / 1e6, measured[0] / 1e6, measured[measured.length - 1] / 1e6,
+                        sink == 42 ? " " : "");
+            }
+        }
+    }
+}
