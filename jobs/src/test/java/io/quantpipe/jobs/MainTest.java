@@ -28,11 +28,17 @@ class MainTest {
         TestSpark.session();
     }
 
+    /** The registered commands' names, as --help lists them: "ingest, quantize, ...". */
+    private static String commandNames() {
+        return String.join(", ", Commands.ALL.stream()
+                .map(c -> c.get().getClass().getAnnotation(Command.class).name()).toList());
+    }
+
     @Test
     void unknownCommandIsAUsageErrorOnOneLine() {
         Cli r = Cli.run("frobnicate", "--x");
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals(List.of("quantpipe: error: unknown command 'frobnicate': expected one of ingest"), r.errLines());
+        assertEquals(List.of("quantpipe: error: unknown command 'frobnicate': expected one of " + commandNames()), r.errLines());
         assertEquals("", r.out());
     }
 
@@ -40,7 +46,8 @@ class MainTest {
     void missingCommandIsAUsageError() {
         Cli r = Cli.run();
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals(List.of("quantpipe: error: missing command: expected one of ingest (see quantpipe --help)"), r.errLines());
+        assertEquals(List.of("quantpipe: error: missing command: expected one of " + commandNames() + " (see quantpipe --help)"),
+                r.errLines());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.quantpipe.jobs;
 
 import io.quantpipe.quant.onnx.ModelFile;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,11 @@ class QuantpipeScriptIT {
 
     @TempDir
     Path dir;
+
+    @BeforeAll
+    static void built() {
+        JobJarIT.assumeVerifyPhase();
+    }
 
     @Test
     void printsTheVersionOfTheBuild() throws Exception {

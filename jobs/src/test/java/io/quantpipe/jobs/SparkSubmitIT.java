@@ -37,6 +37,7 @@ class SparkSubmitIT {
 
     @BeforeAll
     static void distribution() throws IOException {
+        JobJarIT.assumeVerifyPhase();
         spark = SparkHome.shared();
     }
 
