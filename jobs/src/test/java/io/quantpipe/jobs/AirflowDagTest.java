@@ -151,8 +151,9 @@ class AirflowDagTest {
             args.add("--dry-run");
             Cli r = Cli.run(args.toArray(String[]::new));
             String command = args.get(2);
-            if (command.equals("calibrate") || command.equals("evaluate")) {
-                // Not registered on this branch yet: the command line is checked once it is.
+            if (!SparkSubmitIT.registered(command)) {
+                // calibrate and evaluate land separately: until a build registers them, quantpipe
+                // refuses them as unknown; from then on their command lines are checked like the rest.
                 assertEquals(ExitCodes.USAGE, r.code(), e.getKey() + ": " + r);
                 assertTrue(r.err().startsWith("quantpipe: error: unknown command '" + command + "'"), r.toString());
                 continue;

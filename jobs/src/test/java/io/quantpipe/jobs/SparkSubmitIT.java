@@ -2,6 +2,7 @@ package io.quantpipe.jobs;
 
 import io.quantpipe.jobs.spark.TestSpark;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +101,29 @@ class SparkSubmitIT {
                     (byte[]) row.get(row.fieldIndex("image")), "row " + i);
             assertEquals(expectedLabels[i], row.getInt(row.fieldIndex("label")), "row " + i);
         }
+    }
+
+    /** Whether this build registers {@code command} (calibrate and evaluate land separately). */
+    static boolean registered(String command) {
+        return Commands.ALL.stream().anyMatch(c -> c.get().getClass()
+                .getAnnotation(picocli.CommandLine.Command.class).name().equals(command));
+    }
+
+    @Test
+    void calibratesOnExecutorJvmsToTheSameScalesAsLocalMode() throws Exception {
+        Assumptions.assumeTrue(registered("calibrate"), "calibrate is not registered in this build");
+        String model = JobJarIT.MODEL.toString();
+        String data = ProcessRun.ROOT.resolve("data/samples/fashion-mnist-train-2k").toString();
+        ProcessRun cluster = submit(Map.of(), onCluster("calibrate", "--model", model, "--data", data,
+                "--out", "cluster-run", "--partitions", "3").toArray(String[]::new));
+        assertEquals(0, cluster.code(), cluster.toString());
+
+        // The same calibration in this JVM's local[2] session, on the dataset's own two partitions.
+        Cli local = Cli.run("calibrate", "--model", model, "--data", data, "--out", dir.resolve("local-run").toString());
+        assertEquals(0, local.code(), local.toString());
+        byte[] scales = Files.readAllBytes(dir.resolve("local-run/scales.json"));
+        assertTrue(scales.length > 0);
+        assertArrayEquals(scales, Files.readAllBytes(dir.resolve("cluster-run/scales.json")));
     }
 
     @Test
