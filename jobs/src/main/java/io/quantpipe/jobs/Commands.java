@@ -1,5 +1,6 @@
 package io.quantpipe.jobs;
 
+import io.quantpipe.jobs.evaluate.EvaluateCommand;
 import io.quantpipe.jobs.ingest.IngestCommand;
 import io.quantpipe.jobs.quantize.QuantizeCommand;
 
@@ -10,7 +11,8 @@ import java.util.function.Supplier;
 final class Commands {
     static final List<Supplier<Job>> ALL = List.of(
             IngestCommand::new,
-            QuantizeCommand::new
+            QuantizeCommand::new,
+            EvaluateCommand::new
     );
 
     private Commands() {

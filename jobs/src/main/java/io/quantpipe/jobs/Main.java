@@ -14,6 +14,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -94,6 +95,8 @@ public final class Main {
         for (Supplier<Job> command : commands) {
             cl.addSubcommand(command.get());
         }
+        // After the subcommands: picocli hands a converter to the commands present when registered.
+        cl.registerConverter(Path.class, new LocalPath.Converter());
         cl.setUsageHelpWidth(100);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));

@@ -1,5 +1,7 @@
 package io.quantpipe.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quantpipe.jobs.spark.TestSpark;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class FileSchemePathsTest {
     static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
     static final Path MODEL = ProcessRun.ROOT.resolve("data/fixtures/fashion_cnn.onnx");
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -61,6 +64,34 @@ class FileSchemePathsTest {
         Cli b = Cli.run("quantize", "--dynamic", "--model", "file:" + MODEL, "--run", "file:" + dir, "--out", "file://" + uri);
         assertEquals(0, b.code(), b.toString());
         assertArrayEquals(Files.readAllBytes(plain), Files.readAllBytes(uri));
+    }
+
+    @Test
+    void evaluateReadsModelsAndWritesTheRunAtFileUris() throws Exception {
+        Path int8 = dir.resolve("eval.int8.onnx");
+        Cli q = Cli.run("quantize", "--dynamic", "--model", MODEL.toString(), "--run", dir.toString(), "--out", int8.toString());
+        assertEquals(0, q.code(), q.toString());
+        String data = ProcessRun.ROOT.resolve("data/samples/fashion-mnist-test-1k").toString();
+        Cli plain = Cli.run("evaluate", "--fp32", MODEL.toString(), "--int8", int8.toString(), "--data", data,
+                "--out", dir.resolve("eval-plain").toString());
+        assertEquals(0, plain.code(), plain.toString());
+        Cli uris = Cli.run("evaluate", "--fp32", "file:" + MODEL, "--int8", "file://" + int8, "--data", "file:" + data,
+                "--out", "file:" + dir.resolve("eval-uris"));
+        assertEquals(0, uris.code(), uris.toString());
+        JsonNode a = JSON.readTree(dir.resolve("eval-plain/report.json").toFile()).get("summary");
+        JsonNode b = JSON.readTree(dir.resolve("eval-uris/report.json").toFile()).get("summary");
+        assertEquals(1000, b.get("rows").asLong());
+        for (String model : List.of("fp32", "int8")) {
+            assertEquals(a.get(model).get("top1").asDouble(), b.get(model).get("top1").asDouble(), model);
+        }
+    }
+
+    @Test
+    void modelOptionsOnAnotherFileSystemAreUsageErrors() {
+        Cli r = Cli.run("evaluate", "--fp32", "s3a://bucket/m.onnx", "--int8", "m.int8.onnx", "--data", "d", "--out", "o");
+        assertEquals(ExitCodes.USAGE, r.code(), r.toString());
+        assertEquals(List.of("quantpipe: error: Invalid value for option '--fp32': expected a local path or file: URI, "
+                + "found a s3a: URI (this command works on the driver's file system) (see quantpipe evaluate --help)"), r.errLines());
     }
 
     @Test

@@ -28,12 +28,6 @@ class MainTest {
         TestSpark.session();
     }
 
-    /** The registered commands' names, as --help lists them: "ingest, quantize, ...". */
-    private static String commandNames() {
-        return String.join(", ", Commands.ALL.stream()
-                .map(c -> c.get().getClass().getAnnotation(Command.class).name()).toList());
-    }
-
     @Test
     void unknownCommandIsAUsageErrorOnOneLine() {
         Cli r = Cli.run("frobnicate", "--x");
@@ -48,6 +42,12 @@ class MainTest {
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals(List.of("quantpipe: error: missing command: expected one of " + commandNames() + " (see quantpipe --help)"),
                 r.errLines());
+    }
+
+    /** Every command, in the order --help lists them. */
+    private static String commandNames() {
+        return String.join(", ", Commands.ALL.stream()
+                .map(c -> c.get().getClass().getAnnotation(picocli.CommandLine.Command.class).name()).toList());
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.quantpipe.jobs.JobContext;
 import io.quantpipe.jobs.LocalPath;
 import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.QuantpipeConfig;
+import io.quantpipe.jobs.evaluate.AccuracyFallback;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.ConfigException;
 import io.quantpipe.quant.calibrate.CalibrationMethod;
@@ -68,6 +69,14 @@ public final class QuantizeCommand implements Job {
     @Option(names = "--out", paramLabel = "FILE", description = "Where to write the int8 model (default RUN/" + MODEL_FILE + ").")
     String out;
 
+    @Option(names = "--accuracy-budget", paramLabel = "P",
+            description = "Keep the most damaging layers in FP32, one step at a time, until the top-1 drop on --data is at most P points"
+                    + " (report in RUN).")
+    Double accuracyBudget;
+
+    @Option(names = "--data", paramLabel = "DATASET", description = "With --accuracy-budget: the labelled test set to measure the drop on.")
+    String data;
+
     @Override
     public void configure(ConfigResolver config) {
         if (method != null) {
@@ -98,6 +107,11 @@ public final class QuantizeCommand implements Job {
         if (!keep.isEmpty()) {
             plan.add("keep in FP32: " + String.join(", ", keep));
         }
+        if (accuracyBudget != null) {
+            plan.add("accuracy budget " + accuracyBudget + " points: score the int8 model on " + data
+                    + " with per-layer error, keep the layer adding the most noise in FP32, repeat (at most "
+                    + config.getInt("quantpipe.quantize.fallback.max-steps") + " steps); report in " + run);
+        }
         plan.add("write " + target + " and " + runDir().resolve(CACHE_FILE));
         return plan;
     }
@@ -116,6 +130,10 @@ public final class QuantizeCommand implements Job {
         Path modelPath = LocalPath.of(model, "--model");
         ModelProto fp32 = ModelFile.read(modelPath);
         Path target = target();
+        if (accuracyBudget != null && (data == null || dynamic)) {
+            throw new ConfigException("--accuracy-budget: expected --data DATASET and a calibrated (not --dynamic) model, found "
+                    + (dynamic ? "--dynamic" : "no --data"));
+        }
         Map<String, String> provenance = new TreeMap<>();
         provenance.put("quantpipe.source_model", modelPath.getFileName().toString());
         provenance.put("quantpipe.version", version());
@@ -141,6 +159,11 @@ public final class QuantizeCommand implements Job {
                     + missing.size() + " (e.g. '" + missing.get(0) + "'): was it calibrated with another model?");
         }
         Set<String> keep = new LinkedHashSet<>(config.getStringList("quantpipe.quantize.keep-fp32"));
+        if (accuracyBudget != null) {
+            keep = AccuracyFallback.forQuantize(context, modelPath, fp32, plan, state, calibrator,
+                    QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(weightRange(config)), data,
+                    accuracyBudget, runDir());
+        }
         provenance.put("quantpipe.calibration.method", CalibrationMethod.spec(calibrator));
         QdqOptions options = QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(weightRange(config))
                 .withProvenance(provenance);

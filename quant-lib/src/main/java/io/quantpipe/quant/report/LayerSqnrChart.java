@@ -10,7 +10,10 @@ import java.util.List;
 /**
  * Per-layer SQNR as a ranked horizontal bar chart, most damaged layer on top. Bars are coloured by
  * band (below {@value #LOW_DB} dB, below {@value #HIGH_DB} dB, above) so the layers worth a look
- * stand out; an infinite SQNR (identical activations) fills the axis.
+ * stand out; an infinite SQNR (identical activations) fills the axis. The axis stops at
+ * {@value #AXIS_MAX_DB} dB, far above what 8-bit quantization leaves (about 50 dB for an ideal
+ * quantizer), so one nearly lossless tensor (uint8 pixels quantized to uint8, ~145 dB) does not
+ * squeeze the layers worth a look into a corner; its bar fills the axis and its label says the value.
  *
  * <p>The {@code svg} carries {@code data-chart="layer-sqnr"}; each bar {@code data-tensor},
  * {@code data-rank}, {@code data-sqnr} and {@code data-cosine} ({@link Double#toString(double)}).
@@ -18,6 +21,7 @@ import java.util.List;
 final class LayerSqnrChart {
     static final double LOW_DB = 20;
     static final double HIGH_DB = 30;
+    static final double AXIS_MAX_DB = 80;
     private static final int WIDTH = 1080;
     private static final int LABEL = 300;
     private static final int VALUE = 120;
@@ -37,7 +41,7 @@ final class LayerSqnrChart {
                 max = Math.max(max, e.sqnrDb());
             }
         }
-        max = Math.ceil(max / 10) * 10;
+        max = Math.min(Math.ceil(max / 10) * 10, AXIS_MAX_DB);
         double plotW = WIDTH - LABEL - VALUE;
         int height = TOP + layers.size() * ROW + BOTTOM;
         double base = TOP + layers.size() * ROW;
@@ -60,7 +64,7 @@ final class LayerSqnrChart {
             LayerError e = layers.get(i);
             double y = TOP + i * ROW + (ROW - BAR) / 2.0;
             double db = e.sqnrDb();
-            double width = Double.isNaN(db) || db <= 0 ? 0 : Double.isInfinite(db) ? plotW : db / max * plotW;
+            double width = Double.isNaN(db) || db <= 0 ? 0 : Math.min(db, max) / max * plotW;
             s.append("<text class=\"name\" text-anchor=\"end\"").append(attr("x", coord(LABEL - 8)))
                     .append(attr("y", coord(y + BAR - 3))).append('>').append(escape(shorten(e.tensor())))
                     .append("<title>").append(escape(e.tensor())).append("</title></text>");
