@@ -1,6 +1,15 @@
 package io.quantpipe.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quantpipe.jobs.quantize.QuantizeCommand;
 import io.quantpipe.jobs.spark.TestSpark;
+import io.quantpipe.quant.calibrate.CalibrationSession;
+import io.quantpipe.quant.io.IdxArray;
+import io.quantpipe.quant.io.IdxReader;
+import io.quantpipe.quant.observe.ObserverConfig;
+import io.quantpipe.quant.onnx.ModelFile;
+import io.quantpipe.quant.runtime.RunnerOptions;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SparkSubmitIT {
     static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
     static final String CLUSTER = "local-cluster[2,1,1024]";
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -124,6 +134,51 @@ class SparkSubmitIT {
         byte[] scales = Files.readAllBytes(dir.resolve("local-run/scales.json"));
         assertTrue(scales.length > 0);
         assertArrayEquals(scales, Files.readAllBytes(dir.resolve("cluster-run/scales.json")));
+    }
+
+    /**
+     * A static int8 model (activation ranges fixed ahead): calibrated in this JVM by quant-lib from
+     * 200 training images, written by quantize. (A dynamic one would not do: its activation ranges
+     * come from each batch, so its predictions depend on how rows fall into batches.)
+     */
+    private static Path staticInt8Model() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("static-run"));
+        IdxArray images = IdxReader.read(FASHION.resolve("train-images-idx3-ubyte.gz"), 200);
+        try (CalibrationSession s = CalibrationSession.open(ModelFile.read(JobJarIT.MODEL), ObserverConfig.defaults(),
+                RunnerOptions.defaults())) {
+            float[] batch = new float[200 * 784];
+            for (int i = 0; i < 200; i++) {
+                System.arraycopy(images.normalised(i), 0, batch, i * 784, 784);
+            }
+            s.observe(batch, new long[] {200, 1, 28, 28});
+            Files.write(run.resolve(QuantizeCommand.STATE_FILE), s.state().toBytes());
+        }
+        Cli q = Cli.run("quantize", "--model", JobJarIT.MODEL.toString(), "--run", run.toString());
+        assertEquals(0, q.code(), q.toString());
+        return run.resolve(QuantizeCommand.MODEL_FILE);
+    }
+
+    @Test
+    void evaluatesOnExecutorJvmsToTheSameMetricsAsLocalMode() throws Exception {
+        Assumptions.assumeTrue(registered("evaluate"), "evaluate is not registered in this build");
+        String model = JobJarIT.MODEL.toString();
+        String int8 = staticInt8Model().toString();
+        String data = ProcessRun.ROOT.resolve("data/samples/fashion-mnist-test-1k").toString();
+        ProcessRun cluster = submit(Map.of(), onCluster("evaluate", "--fp32", model, "--int8", int8, "--data", data,
+                "--out", "cluster-eval", "--partitions", "3").toArray(String[]::new));
+        assertEquals(0, cluster.code(), cluster.toString());
+        Cli local = Cli.run("evaluate", "--fp32", model, "--int8", int8, "--data", data,
+                "--out", dir.resolve("local-eval").toString());
+        assertEquals(0, local.code(), local.toString());
+
+        // Counts and sums are exact whatever the partitioning; only the timings differ.
+        JsonNode a = JSON.readTree(dir.resolve("local-eval/report.json").toFile()).get("summary");
+        JsonNode b = JSON.readTree(dir.resolve("cluster-eval/report.json").toFile()).get("summary");
+        assertEquals(1000, b.get("rows").asLong());
+        for (String key : List.of("rows", "fp32", "int8", "top1_agreement", "sqnr_db", "cosine", "kl", "max_abs_diff",
+                "model_bytes")) {
+            assertEquals(a.get(key), b.get(key), key);
+        }
     }
 
     @Test
