@@ -1,5 +1,6 @@
 package io.quantpipe.jobs;
 
+import io.quantpipe.jobs.calibrate.CalibrateCommand;
 import io.quantpipe.jobs.evaluate.EvaluateCommand;
 import io.quantpipe.jobs.ingest.IngestCommand;
 import io.quantpipe.jobs.quantize.QuantizeCommand;
@@ -11,6 +12,7 @@ import java.util.function.Supplier;
 final class Commands {
     static final List<Supplier<Job>> ALL = List.of(
             IngestCommand::new,
+            CalibrateCommand::new,
             QuantizeCommand::new,
             EvaluateCommand::new
     );

@@ -1,0 +1,190 @@
+package io.quantpipe.jobs.calibrate;
+
+import io.quantpipe.jobs.data.TensorDataset;
+import io.quantpipe.jobs.data.TensorLayout;
+import io.quantpipe.quant.BadInputException;
+import io.quantpipe.quant.calibrate.ActivationObserver;
+import io.quantpipe.quant.calibrate.CalibrationSession;
+import io.quantpipe.quant.onnx.ModelFile;
+import io.quantpipe.quant.onnx.QuantizationPlan;
+import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
+import io.quantpipe.quant.onnx.proto.OnnxIr.TensorShapeProto;
+import io.quantpipe.quant.onnx.proto.OnnxIr.TypeProto;
+import io.quantpipe.quant.onnx.proto.OnnxIr.ValueInfoProto;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The FP32 model on the driver, read and checked once: its quantization plan (BatchNormalization
+ * folded, the same on every machine), the single float input and its declared shape, and the
+ * instrumented bytes the executors run. Every problem is a {@link BadInputException} before any
+ * task starts.
+ */
+final class CalibrationModel {
+    private static final int FLOAT = 1;
+
+    private final Path file;
+    private final String sha256;
+    private final ModelProto model;
+    private final QuantizationPlan plan;
+    private final String inputName;
+    private final long[] inputDims; // -1: symbolic or unknown; null: no shape recorded
+
+    private CalibrationModel(Path file, String sha256, ModelProto model, QuantizationPlan plan, String inputName,
+                             long[] inputDims) {
+        this.file = file;
+        this.sha256 = sha256;
+        this.model = model;
+        this.plan = plan;
+        this.inputName = inputName;
+        this.inputDims = inputDims;
+    }
+
+    /** Reads the model file (external data beside it included), plans it and checks its input. */
+    static CalibrationModel load(Path file) {
+        String sha256 = sha256(file);
+        ModelProto model = ModelFile.read(file);
+        QuantizationPlan plan;
+        try {
+            plan = CalibrationSession.plan(model);
+        } catch (BadInputException e) {
+            throw new BadInputException("model " + file + ": " + e.getMessage(), e);
+        }
+        String input = CalibrationSession.inputName(plan.model());
+        ValueInfoProto info = plan.model().getGraph().getInputList().stream()
+                .filter(v -> v.getName().equals(input)).findFirst().orElseThrow();
+        TypeProto type = info.getType();
+        if (type.hasTensorType() && type.getTensorType().hasElemType() && type.getTensorType().getElemType() != FLOAT) {
+            throw new BadInputException("model " + file + ": expected a float input (elem_type 1), found input '"
+                    + input + "' of elem_type " + type.getTensorType().getElemType());
+        }
+        long[] dims = null;
+        if (type.hasTensorType() && type.getTensorType().hasShape()) {
+            List<TensorShapeProto.Dimension> ds = type.getTensorType().getShape().getDimList();
+            dims = new long[ds.size()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = ds.get(i).hasDimValue() && ds.get(i).getDimValue() > 0 ? ds.get(i).getDimValue() : -1;
+            }
+            if (dims.length == 0) {
+                throw new BadInputException("model " + file + ": expected input '" + input
+                        + "' to have a batch dimension, found a scalar");
+            }
+            if (dims[0] > 1) {
+                throw new BadInputException("model " + file + ": expected input '" + input
+                        + "' to have a dynamic (or 1) batch dimension, found shape " + shape(dims));
+            }
+        }
+        return new CalibrationModel(file, sha256, model, plan, input, dims);
+    }
+
+    /** Elements one row must hold, or {@link TensorDataset#ANY_ELEMENT_COUNT} when the input leaves some open. */
+    long expectedElements() {
+        if (inputDims == null) {
+            return TensorDataset.ANY_ELEMENT_COUNT;
+        }
+        long n = 1;
+        for (int i = 1; i < inputDims.length; i++) {
+            if (inputDims[i] < 0) {
+                return TensorDataset.ANY_ELEMENT_COUNT;
+            }
+            n = Math.multiplyExact(n, inputDims[i]);
+        }
+        return n;
+    }
+
+    /**
+     * The dataset's layout reshaped to what the model takes per row: the input's declared shape
+     * without its batch dimension when fully known (same element count, row-major order kept),
+     * else the dataset's row shape, which must then agree with every declared dimension.
+     */
+    TensorLayout fit(TensorLayout data, String dataset) {
+        if (inputDims == null) {
+            return data;
+        }
+        long[] rowDims = Arrays.copyOfRange(inputDims, 1, inputDims.length);
+        if (expectedElements() >= 0) {
+            return data.withRowShape(rowDims);
+        }
+        long[] found = data.rowShape();
+        boolean fits = found.length == rowDims.length;
+        for (int i = 0; fits && i < found.length; i++) {
+            fits = rowDims[i] < 0 || rowDims[i] == found[i];
+        }
+        if (!fits) {
+            throw new BadInputException("model input '" + inputName + "' " + shape(inputDims) + ": expected rows of shape "
+                    + shape(rowDims) + " (-1 = any), found rows of " + shape(found) + " in column '" + data.column()
+                    + "' of " + dataset + " (set quantpipe.data.shape)");
+        }
+        return data;
+    }
+
+    /** Rows per model call: the configured batch size, or 1 when the model fixes its batch dimension to 1. */
+    int batchSize(int configured) {
+        return inputDims != null && inputDims[0] == 1 ? 1 : configured;
+    }
+
+    /** The planned model with every calibrated tensor added to the graph outputs. */
+    byte[] instrumentedBytes() {
+        return ActivationObserver.instrument(plan.model(), plan.observedTensors());
+    }
+
+    /** The model as given (external data loaded), for the plain-inference baseline. */
+    byte[] plainBytes() {
+        return model.toByteArray();
+    }
+
+    Path file() {
+        return file;
+    }
+
+    String sha256() {
+        return sha256;
+    }
+
+    QuantizationPlan plan() {
+        return plan;
+    }
+
+    List<String> tensors() {
+        return plan.observedTensors();
+    }
+
+    String inputName() {
+        return inputName;
+    }
+
+    /** The declared input shape (-1 = symbolic), or null when the model records none. */
+    long[] inputDims() {
+        return inputDims == null ? null : inputDims.clone();
+    }
+
+    private static String shape(long[] dims) {
+        return Arrays.toString(dims);
+    }
+
+    private static String sha256(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new BadInputException("expected an ONNX model file, found a directory: " + file);
+        }
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(in.getMessageDigest().digest());
+        } catch (NoSuchFileException e) {
+            throw new BadInputException("expected an ONNX model file at " + file + ", found no such file");
+        } catch (IOException e) {
+            throw new BadInputException(file + ": expected a readable ONNX model file, found: " + e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+}
