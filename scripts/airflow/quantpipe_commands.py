@@ -82,7 +82,8 @@ def command_lines(values: Mapping[str, str], run: str) -> dict[str, list[str]]:
     return {
         "ingest_calibration": ingest(v["calibration_images"], v["calibration_labels"], p["calibration"]),
         "ingest_test": ingest(v["test_images"], v["test_labels"], p["test"]),
-        "calibrate": config + ["calibrate", "--model", v["model"], "--data", p["calibration"], "--out", p["run"]],
+        "calibrate": config + ["calibrate", "--model", v["model"], "--data", p["calibration"], "--out", p["run"],
+                               "--overwrite"],
         "quantize": config + ["quantize", "--model", v["model"], "--run", p["run"],
                               "--method", v["method"], "--preset", v["preset"]],
         "evaluate": config + ["evaluate", "--fp32", v["model"], "--int8", p["int8_model"],

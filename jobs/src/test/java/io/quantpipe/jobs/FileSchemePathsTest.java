@@ -67,6 +67,18 @@ class FileSchemePathsTest {
     }
 
     @Test
+    void calibrateReadsAndWritesFileUris() throws Exception {
+        String data = ProcessRun.ROOT.resolve("data/samples/fashion-mnist-train-2k").toString();
+        Cli plain = Cli.run("calibrate", "--model", MODEL.toString(), "--data", data, "--out", dir.resolve("cal-plain").toString(),
+                "--methods", "minmax,percentile:99.99");
+        assertEquals(0, plain.code(), plain.toString());
+        Cli uris = Cli.run("calibrate", "--model", "file:" + MODEL, "--data", "file://" + data, "--out", "file:" + dir.resolve("cal-uris"),
+                "--methods", "minmax,percentile:99.99");
+        assertEquals(0, uris.code(), uris.toString());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("cal-plain/scales.json")), Files.readAllBytes(dir.resolve("cal-uris/scales.json")));
+    }
+
+    @Test
     void evaluateReadsModelsAndWritesTheRunAtFileUris() throws Exception {
         Path int8 = dir.resolve("eval.int8.onnx");
         Cli q = Cli.run("quantize", "--dynamic", "--model", MODEL.toString(), "--run", dir.toString(), "--out", int8.toString());

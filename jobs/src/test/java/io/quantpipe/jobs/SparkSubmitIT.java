@@ -11,7 +11,6 @@ import io.quantpipe.quant.observe.ObserverConfig;
 import io.quantpipe.quant.onnx.ModelFile;
 import io.quantpipe.quant.runtime.RunnerOptions;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,15 +112,8 @@ class SparkSubmitIT {
         }
     }
 
-    /** Whether this build registers {@code command} (calibrate and evaluate land separately). */
-    static boolean registered(String command) {
-        return Commands.ALL.stream().anyMatch(c -> c.get().getClass()
-                .getAnnotation(picocli.CommandLine.Command.class).name().equals(command));
-    }
-
     @Test
     void calibratesOnExecutorJvmsToTheSameScalesAsLocalMode() throws Exception {
-        Assumptions.assumeTrue(registered("calibrate"), "calibrate is not registered in this build");
         String model = JobJarIT.MODEL.toString();
         String data = ProcessRun.ROOT.resolve("data/samples/fashion-mnist-train-2k").toString();
         ProcessRun cluster = submit(Map.of(), onCluster("calibrate", "--model", model, "--data", data,
@@ -160,7 +152,6 @@ class SparkSubmitIT {
 
     @Test
     void evaluatesOnExecutorJvmsToTheSameMetricsAsLocalMode() throws Exception {
-        Assumptions.assumeTrue(registered("evaluate"), "evaluate is not registered in this build");
         String model = JobJarIT.MODEL.toString();
         String int8 = staticInt8Model().toString();
         String data = ProcessRun.ROOT.resolve("data/samples/fashion-mnist-test-1k").toString();
