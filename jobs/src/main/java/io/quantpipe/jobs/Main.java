@@ -1,5 +1,6 @@
 package io.quantpipe.jobs;
 
+import io.quantpipe.jobs.config.ConfigFile;
 import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.spark.Sparks;
@@ -13,7 +14,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -92,6 +95,8 @@ public final class Main {
         for (Supplier<Job> command : commands) {
             cl.addSubcommand(command.get());
         }
+        // After the subcommands: picocli hands a converter to the commands present when registered.
+        cl.registerConverter(Path.class, new LocalPath.Converter());
         cl.setUsageHelpWidth(100);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -100,10 +105,11 @@ public final class Main {
 
     private static QuantpipeConfig resolve(GlobalOptions global, Job job) {
         ConfigResolver resolver = new ConfigResolver();
+        Map<String, String> sparkProperties = Sparks.properties();
         if (global.config() != null) {
-            resolver.file(global.config());
+            resolver.file(ConfigFile.locate(global.config(), sparkProperties));
         }
-        resolver.sparkProperties(Sparks.properties());
+        resolver.sparkProperties(sparkProperties);
         global.sets().forEach(resolver::set);
         if (global.master() != null) {
             resolver.option("quantpipe.spark.master", global.master(), "--master");

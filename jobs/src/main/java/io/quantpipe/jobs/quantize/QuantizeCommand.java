@@ -2,6 +2,7 @@ package io.quantpipe.jobs.quantize;
 
 import io.quantpipe.jobs.Job;
 import io.quantpipe.jobs.JobContext;
+import io.quantpipe.jobs.LocalPath;
 import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.evaluate.AccuracyFallback;
@@ -98,7 +99,7 @@ public final class QuantizeCommand implements Job {
             plan.add("write " + target);
             return plan;
         }
-        plan.add("read " + model + " and the merged calibration state " + Path.of(run, STATE_FILE));
+        plan.add("read " + model + " and the merged calibration state " + runDir().resolve(STATE_FILE));
         plan.add("fold BatchNormalization, plan Q/DQ placement, ranges of every observed tensor by "
                 + config.quantizeMethod() + " for preset " + config.quantizePreset()
                 + ", weights int8 per channel by " + config.getString("quantpipe.quantize.weight-range"));
@@ -111,18 +112,22 @@ public final class QuantizeCommand implements Job {
                     + " with per-layer error, keep the layer adding the most noise in FP32, repeat (at most "
                     + config.getInt("quantpipe.quantize.fallback.max-steps") + " steps); report in " + run);
         }
-        plan.add("write " + target + " and " + Path.of(run, CACHE_FILE));
+        plan.add("write " + target + " and " + runDir().resolve(CACHE_FILE));
         return plan;
     }
 
     private Path target() {
-        return out != null ? Path.of(out) : Path.of(run, MODEL_FILE);
+        return out != null ? LocalPath.of(out, "--out") : runDir().resolve(MODEL_FILE);
+    }
+
+    private Path runDir() {
+        return LocalPath.of(run, "--run");
     }
 
     @Override
     public void run(JobContext context) throws IOException {
         QuantpipeConfig config = context.config();
-        Path modelPath = Path.of(model);
+        Path modelPath = LocalPath.of(model, "--model");
         ModelProto fp32 = ModelFile.read(modelPath);
         Path target = target();
         if (accuracyBudget != null && (data == null || dynamic)) {
@@ -140,7 +145,7 @@ public final class QuantizeCommand implements Job {
             summary(context, modelPath, target, "dynamic", "cpu", List.of());
             return;
         }
-        Path statePath = Path.of(run, STATE_FILE);
+        Path statePath = runDir().resolve(STATE_FILE);
         if (!Files.isRegularFile(statePath)) {
             throw new BadInputException("--run " + run + ": expected " + STATE_FILE + " from `quantpipe calibrate`, found none");
         }
@@ -157,7 +162,7 @@ public final class QuantizeCommand implements Job {
         if (accuracyBudget != null) {
             keep = AccuracyFallback.forQuantize(context, modelPath, fp32, plan, state, calibrator,
                     QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(weightRange(config)), data,
-                    accuracyBudget, Path.of(run));
+                    accuracyBudget, runDir());
         }
         provenance.put("quantpipe.calibration.method", CalibrationMethod.spec(calibrator));
         QdqOptions options = QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(weightRange(config))
@@ -166,7 +171,7 @@ public final class QuantizeCommand implements Job {
         ModelFile.write(int8, target);
         String algorithm = calibrator instanceof MinMaxCalibrator ? "MinMaxCalibration" : TensorRtCache.DEFAULT_ALGORITHM;
         TensorRtCache cache = CalibrationSession.tensorRtCache(plan.keepingFp32(keep), state, calibrator, algorithm);
-        AtomicFiles.write(Path.of(run, CACHE_FILE), cache.toText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        AtomicFiles.write(runDir().resolve(CACHE_FILE), cache.toText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         summary(context, modelPath, target, CalibrationMethod.spec(calibrator), qdqPreset.configName(),
                 plan.keepingFp32(keep).fp32Nodes().stream().map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")").toList());
     }

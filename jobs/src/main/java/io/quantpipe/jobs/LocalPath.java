@@ -1,0 +1,61 @@
+package io.quantpipe.jobs;
+
+import io.quantpipe.quant.ConfigException;
+import picocli.CommandLine;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
+/**
+ * A path option of a command that reads or writes on the driver's own file system (models, run
+ * folders): a plain path or a {@code file:} URI, the forms Hadoop's local file system accepts too.
+ */
+public final class LocalPath {
+    private LocalPath() {
+    }
+
+    /** {@code path} as a local path; a usage error for another scheme (hdfs:, s3a:, ...). */
+    public static Path of(String path, String option) {
+        return parse(path, option + " " + path + ": ");
+    }
+
+    /**
+     * Picocli's conversion of every {@link Path} option: picocli names the option and the value in
+     * front of the message.
+     */
+    static final class Converter implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            try {
+                return parse(value, "");
+            } catch (ConfigException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    private static Path parse(String path, String context) {
+        URI uri;
+        try {
+            uri = new URI(path);
+        } catch (URISyntaxException e) {
+            return Path.of(path); // e.g. a space in a plain path
+        }
+        if (uri.getScheme() == null) {
+            return Path.of(path);
+        }
+        if (!"file".equals(uri.getScheme())) {
+            throw new ConfigException(context + "expected a local path or file: URI, found a "
+                    + uri.getScheme() + ": URI (this command works on the driver's file system)");
+        }
+        if (uri.isOpaque()) { // file:relative/path
+            return Path.of(uri.getSchemeSpecificPart());
+        }
+        if (uri.getAuthority() != null && !uri.getAuthority().isEmpty()) {
+            throw new ConfigException(context + "expected a local file: URI, found host '"
+                    + uri.getAuthority() + "'");
+        }
+        return Path.of(uri.getPath());
+    }
+}
