@@ -1,5 +1,6 @@
 package io.quantpipe.jobs.calibrate;
 
+import io.quantpipe.jobs.spark.PassProgress;
 import io.quantpipe.jobs.Job;
 import io.quantpipe.jobs.JobContext;
 import io.quantpipe.jobs.Main;

@@ -1,5 +1,6 @@
 package io.quantpipe.jobs.evaluate;
 
+import io.quantpipe.jobs.spark.PassProgress;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.data.TensorDataset;
 import io.quantpipe.jobs.data.TensorLayout;

@@ -1,4 +1,4 @@
-package io.quantpipe.jobs.calibrate;
+package io.quantpipe.jobs.spark;
 
 import org.apache.spark.Success$;
 import org.apache.spark.TaskFailedReason;
@@ -20,11 +20,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The driver's view of the calibration pass, in the log: partitions done out of the total, rows
- * read and the rate, and task attempts that failed (Spark retries them; their partial states never
- * reach the result). Listens only to the stage that computes the pass's RDD.
+ * The driver's view of a pass over a dataset (calibration, evaluation), in the log: partitions
+ * done out of the total, rows read and the rate, and task attempts that failed (Spark retries them;
+ * their partial states never reach the result). Listens only to the stages that compute the pass's RDD.
  */
-final class PassProgress extends SparkListener {
+public final class PassProgress extends SparkListener {
     private static final Logger LOG = LoggerFactory.getLogger(PassProgress.class);
     private static final long LOG_EVERY_NANOS = 5_000_000_000L;
 
@@ -40,7 +40,7 @@ final class PassProgress extends SparkListener {
     private int failed;
     private long rows;
 
-    PassProgress(String name, int rddId, int partitions) {
+    public PassProgress(String name, int rddId, int partitions) {
         this.name = name;
         this.rddId = rddId;
         this.partitions = partitions;
@@ -96,7 +96,7 @@ final class PassProgress extends SparkListener {
      * seconds at most) until the end of the pass's job has been seen, so every task end before it is
      * counted.
      */
-    int failedAttempts() {
+    public int failedAttempts() {
         try {
             if (!ended.await(10, TimeUnit.SECONDS)) {
                 LOG.warn("{}: Spark's listener events lag; the count of failed task attempts may be short", name);
