@@ -245,7 +245,7 @@ public final class ModelRunner implements AutoCloseable {
                         return;
                     } catch (OrtException e) {
                         // Output shapes that depend on values, not only on input shapes: read unpinned.
-                        s.forget();
+                        s.forget(key);
                     }
                 }
                 try (OrtSession.Result result = session.run(in.tensors, wanted)) {

@@ -11,28 +11,32 @@ import java.util.Map;
 /**
  * One thread's reusable output memory for {@link ModelRunner#runEach}: a direct buffer per output
  * that ONNX Runtime writes into (pinned outputs), one heap array the values are read into, and the
- * output shapes last seen for an input shape. Buffers only grow, so steady-state batches allocate
- * no large arrays (which G1 would place in humongous regions, growing the committed heap).
+ * output shapes seen for the last few input shapes (a partition's short last batch must not make
+ * the next full batch relearn them). Buffers only grow, so steady-state batches allocate no large
+ * arrays (which G1 would place in humongous regions, growing the committed heap).
  */
 final class OutputScratch {
     private final Map<String, FloatBuffer> direct = new HashMap<>();
     private float[] values = new float[0];
-    private long[] inputKey;
-    private Map<String, long[]> shapes;
+    private final Map<String, Map<String, long[]>> shapes = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<String, long[]>> eldest) {
+            return size() > KEPT_INPUT_SHAPES;
+        }
+    };
+    private static final int KEPT_INPUT_SHAPES = 8;
 
-    /** The output shapes seen last time for these input shapes, or null. */
+    /** The output shapes seen for these input shapes, or null. */
     Map<String, long[]> shapesFor(long[] key) {
-        return Arrays.equals(key, inputKey) ? shapes : null;
+        return shapes.get(Arrays.toString(key));
     }
 
     void remember(long[] key, LinkedHashMap<String, long[]> outputShapes) {
-        inputKey = key;
-        shapes = outputShapes;
+        shapes.put(Arrays.toString(key), outputShapes);
     }
 
-    void forget() {
-        inputKey = null;
-        shapes = null;
+    void forget(long[] key) {
+        shapes.remove(Arrays.toString(key));
     }
 
     /** A native-order direct buffer of exactly {@code count} floats for the output, reused. */
