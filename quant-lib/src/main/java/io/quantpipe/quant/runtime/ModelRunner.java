@@ -291,7 +291,8 @@ public final class ModelRunner implements AutoCloseable {
                 buffers.put(name, b);
                 pinned.put(name, OnnxTensor.createTensor(env, b, shape));
             }
-            try (OrtSession.Result result = session.run(in.tensors, wanted, pinned)) {
+            // Pinned outputs are named only in the pinned map: ORT refuses them among requested ones too.
+            try (OrtSession.Result result = session.run(in.tensors, pinned)) {
                 for (String name : wanted) {
                     FloatBuffer b = buffers.get(name);
                     int n = b.limit();

@@ -2,6 +2,7 @@ package io.quantpipe.quant.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quantpipe.quant.Fixtures;
 import io.quantpipe.quant.io.IdxArray;
@@ -41,6 +42,31 @@ class RunEachTest {
                 });
                 assertEquals(tensors, seen);
             }
+        }
+    }
+
+    @Test
+    void repeatedBatchShapesAllocateLessThanOneOutputCopy() throws Exception {
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Fixtures.model()));
+        List<String> tensors = new ArrayList<>();
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            tensors.addAll(n.getOutputList());
+        }
+        IdxArray images = Fixtures.fashion("t10k", "images-idx3", 64);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (ModelRunner runner = ModelRunner.create(IntermediateOutputs.expose(model, tensors), RunnerOptions.defaults())) {
+            long[] shape = {64, 1, 28, 28};
+            float[] x = Fixtures.batch(images, 0, 64);
+            long[] outputBytes = {0};
+            OutputConsumer sum = (name, values, length, outShape) -> outputBytes[0] += 4L * length;
+            for (int warm = 0; warm < 3; warm++) {
+                runner.runEach(Map.of("input", FloatTensor.of(x, shape)), tensors, sum);
+            }
+            outputBytes[0] = 0;
+            long before = mx.getCurrentThreadAllocatedBytes();
+            runner.runEach(Map.of("input", FloatTensor.of(x, shape)), tensors, sum);
+            long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(allocated < outputBytes[0] / 10, "allocated " + allocated + " bytes for " + outputBytes[0] + " bytes of outputs");
         }
     }
 }
