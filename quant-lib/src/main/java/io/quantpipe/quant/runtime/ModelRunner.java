@@ -284,17 +284,28 @@ public final class ModelRunner implements AutoCloseable {
             OutputScratch s, OutputConsumer consumer) throws OrtException {
         Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
         Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
+        // A graph input exposed as an output is passed through, not written into a pinned buffer:
+        // such outputs are requested and copied as in run (they are only input-sized).
+        Set<String> passedThrough = new LinkedHashSet<>();
         try {
             for (String name : wanted) {
+                if (inputsByName.containsKey(name)) {
+                    passedThrough.add(name);
+                    continue;
+                }
                 long[] shape = shapes.get(name);
                 FloatBuffer b = s.direct(name, elementCount(shape));
                 buffers.put(name, b);
                 pinned.put(name, OnnxTensor.createTensor(env, b, shape));
             }
             // Pinned outputs are named only in the pinned map: ORT refuses them among requested ones too.
-            try (OrtSession.Result result = session.run(in.tensors, pinned)) {
+            try (OrtSession.Result result = passedThrough.isEmpty() ? session.run(in.tensors, pinned)
+                    : session.run(in.tensors, passedThrough, pinned)) {
                 for (String name : wanted) {
                     FloatBuffer b = buffers.get(name);
+                    if (b == null) {
+                        b = floatOutput(result, name).getFloatBuffer();
+                    }
                     int n = b.limit();
                     float[] values = s.values(n);
                     b.get(0, values, 0, n);
