@@ -2,6 +2,8 @@ package io.quantpipe.bench;
 
 import io.quantpipe.quant.observe.Histogram;
 import io.quantpipe.quant.observe.MinMax;
+import io.quantpipe.quant.observe.ObserverConfig;
+import io.quantpipe.quant.observe.TensorStats;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -22,23 +24,29 @@ public final class ObserverCpuThroughput {
             data.data = kind;
             data.makeData();
             float[] v = data.values;
-            for (String observer : new String[] {"histogram", "minmax"}) {
+            // "two-pass" is MinMax then Histogram over each batch; "fused" is TensorStats' one pass.
+            for (String observer : new String[] {"histogram", "minmax", "two-pass", "fused"}) {
                 double[] rates = new double[15];
                 long sink = 0;
                 for (int rep = 0; rep < rates.length; rep++) {
                     Histogram h = new Histogram();
                     MinMax m = new MinMax();
+                    TensorStats t = new TensorStats(new ObserverConfig(Histogram.DEFAULT_BINS_PER_SIDE, -1, false));
                     long t0 = threads.getCurrentThreadCpuTime();
                     for (int off = 0; off < v.length; off += HistogramBenchmark.BATCH) {
                         int n = Math.min(HistogramBenchmark.BATCH, v.length - off);
-                        if (observer.equals("histogram")) {
-                            h.update(v, off, n);
-                        } else {
-                            m.update(v, off, n);
+                        switch (observer) {
+                            case "histogram" -> h.update(v, off, n);
+                            case "minmax" -> m.update(v, off, n);
+                            case "two-pass" -> {
+                                m.update(v, off, n);
+                                h.update(v, off, n);
+                            }
+                            default -> t.update(v, off, n);
                         }
                     }
                     rates[rep] = v.length / ((threads.getCurrentThreadCpuTime() - t0) / 1e9);
-                    sink += h.totalCount() + m.count();
+                    sink += h.totalCount() + m.count() + t.minMax().count();
                 }
                 double[] measured = Arrays.copyOfRange(rates, 5, rates.length);
                 Arrays.sort(measured);

@@ -6,7 +6,6 @@ import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 import io.quantpipe.quant.runtime.FloatTensor;
 import io.quantpipe.quant.runtime.IntermediateOutputs;
 import io.quantpipe.quant.runtime.ModelRunner;
-import io.quantpipe.quant.runtime.RunOutputs;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -39,10 +38,9 @@ public final class ActivationObserver {
 
     /** Runs one batch (row-major, {@code shape[0]} rows) and updates every tensor's state once. */
     public void observe(float[] batch, long[] shape, CalibrationState state) {
-        RunOutputs out = runner.run(Map.of(inputName, FloatTensor.of(batch, shape)), tensors);
-        for (String t : tensors) {
-            state.tensor(t, config).update(out.values(t), out.shape(t));
-        }
+        // Outputs arrive as views into buffers the runner reuses: no per-batch activation garbage.
+        runner.runEach(Map.of(inputName, FloatTensor.of(batch, shape)), tensors,
+                (name, values, length, outShape) -> state.tensor(name, config).update(values, length, outShape));
         state.addRows(shape[0]);
     }
 

@@ -77,6 +77,62 @@ public final class Histogram {
         total += length - skipped;
     }
 
+    /**
+     * Does {@code minMax.update(values, offset, length)} and {@code update(values, offset, length)} in
+     * one pass over the values, with bit-identical results: non-finite values already leave the hot
+     * loop to be skipped here, so they are counted there too. The range of the finite values is
+     * tracked on order-preserving integer keys of their bits (cheaper in this loop than float
+     * min/max, which C2 cannot vectorize here): the key order is the order of
+     * {@link Math#min(float, float)} / {@link Math#max(float, float)} on non-NaN values, -0.0 below
+     * 0.0, so the folded range is the same bits.
+     */
+    void updateWithMinMax(float[] values, int offset, int length, MinMax minMax) {
+        final long[] c = counts;
+        final int b = binsPerSide;
+        double inv = Math.scalb(1.0, log2Bins - exponent);
+        int loKey = Integer.MAX_VALUE;
+        int hiKey = Integer.MIN_VALUE;
+        long nan = 0;
+        long posInf = 0;
+        long negInf = 0;
+        for (int i = offset, end = offset + length; i < end; i++) {
+            float v = values[i];
+            double y = v * inv;
+            if (!(Math.abs(y) < b)) {
+                if (!(Math.abs(v) <= Float.MAX_VALUE)) {
+                    if (v != v) {
+                        nan++;
+                    } else if (v > 0) {
+                        posInf++;
+                    } else {
+                        negInf++;
+                    }
+                    continue;
+                }
+                growTo(exponentFor(Math.abs(v)));
+                inv = Math.scalb(1.0, log2Bins - exponent);
+                y = v * inv;
+            }
+            int key = sortKey(Float.floatToRawIntBits(v));
+            loKey = Math.min(loKey, key);
+            hiKey = Math.max(hiKey, key);
+            c[(int) Math.floor(y) + b]++;
+        }
+        long finite = length - nan - posInf - negInf;
+        total += finite;
+        float lo = finite == 0 ? Float.POSITIVE_INFINITY : Float.intBitsToFloat(sortKey(loKey));
+        float hi = finite == 0 ? Float.NEGATIVE_INFINITY : Float.intBitsToFloat(sortKey(hiKey));
+        minMax.fold(lo, hi, finite, nan, posInf, negInf);
+    }
+
+    /**
+     * Maps float bits to an int whose signed order is the floats' order (negative floats have their
+     * magnitude bits flipped); applied twice it gives the bits back.
+     */
+    private static int sortKey(int bits) {
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
     /** Smallest k with |x| < 2^k, and never below {@link #MIN_EXPONENT}. */
     static int exponentFor(float absValue) {
         if (absValue < Float.MIN_NORMAL) {

@@ -62,6 +62,14 @@ public final class MinMax {
         fold(lo, hi, finite);
     }
 
+    /** Folds one batch's finite range and counts in (used by {@link Histogram}'s one-pass update). */
+    void fold(float lo, float hi, long finite, long nan, long posInf, long negInf) {
+        fold(lo, hi, finite);
+        nanCount += nan;
+        posInfCount += posInf;
+        negInfCount += negInf;
+    }
+
     private void fold(float lo, float hi, long finite) {
         min = Math.min(min, lo);
         max = Math.max(max, hi);

@@ -1,6 +1,7 @@
 package io.quantpipe.quant.observe;
 
 import io.quantpipe.quant.io.StateCodec;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -32,13 +33,27 @@ public final class TensorStats {
 
     /** Observes one row-major tensor; the shape matters only for per-channel state. */
     public void update(float[] values, long[] shape) {
-        minMax.update(values, 0, values.length);
-        histogram.update(values, 0, values.length);
-        if (channelMinMax != null) {
-            channelMinMax.update(values, shape);
+        update(values, values.length, shape);
+    }
+
+    /**
+     * Observes the row-major tensor held in {@code values[0, length)}; the array may be longer (a
+     * reused buffer). The shape matters only for per-channel state.
+     */
+    public void update(float[] values, int length, long[] shape) {
+        if (length < 0 || length > values.length) {
+            throw new IllegalArgumentException("length: expected 0.." + values.length + ", found " + length);
         }
-        if (channelHistograms != null) {
-            channelHistograms.update(values, shape);
+        histogram.updateWithMinMax(values, 0, length, minMax);
+        if (channelMinMax != null || channelHistograms != null) {
+            // Per-channel observers take the whole array; a reused buffer is trimmed (rare path).
+            float[] exact = length == values.length ? values : Arrays.copyOf(values, length);
+            if (channelMinMax != null) {
+                channelMinMax.update(exact, shape);
+            }
+            if (channelHistograms != null) {
+                channelHistograms.update(exact, shape);
+            }
         }
     }
 
@@ -47,8 +62,7 @@ public final class TensorStats {
         if (channelMinMax != null) {
             throw new IllegalStateException("per-channel state needs the tensor shape: use update(values, shape)");
         }
-        minMax.update(values, offset, length);
-        histogram.update(values, offset, length);
+        histogram.updateWithMinMax(values, offset, length, minMax);
     }
 
     public TensorStats merge(TensorStats other) {

@@ -1,6 +1,7 @@
 package io.quantpipe.quant.runtime;
 
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -52,6 +54,8 @@ public final class ModelRunner implements AutoCloseable {
     // Runs share the read lock; close takes the write lock so it never frees a session mid-run.
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
+    // Output memory reused by runEach, one per calling thread (Spark runs one task per thread).
+    private final ThreadLocal<OutputScratch> scratch = ThreadLocal.withInitial(OutputScratch::new);
 
     private ModelRunner(OrtSession session, RunnerOptions options, boolean cacheOwned) throws OrtException {
         this.session = session;
@@ -211,6 +215,141 @@ public final class ModelRunner implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * Runs the model and hands each named output, in the order given, to {@code consumer} as a view
+     * into a buffer this thread reuses (see {@link OutputConsumer}). The first call for an input
+     * shape reads outputs like {@link #run}; later calls with the same input shapes let ONNX Runtime
+     * write into reused direct buffers (pinned outputs), so batches allocate no per-output arrays.
+     */
+    public void runEach(Map<String, FloatTensor> feeds, Collection<String> outputNames, OutputConsumer consumer) {
+        lock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("model runner: expected an open session, found it closed");
+            }
+            checkFeeds(feeds);
+            LinkedHashSet<String> wanted = checkOutputs(outputNames);
+            OutputScratch s = scratch.get();
+            long[] key = inputKey(feeds);
+            try (NativeInputs in = new NativeInputs()) {
+                OrtEnvironment env = Ort.environment();
+                for (Map.Entry<String, FloatTensor> f : feeds.entrySet()) {
+                    in.put(f.getKey(), OnnxTensor.createTensor(env, f.getValue().buffer(), f.getValue().shape()));
+                }
+                Map<String, long[]> known = s.shapesFor(key);
+                if (known != null && known.keySet().equals(wanted)) {
+                    try {
+                        runPinned(env, in, wanted, known, s, consumer);
+                        return;
+                    } catch (OrtException e) {
+                        // Output shapes that depend on values, not only on input shapes: read unpinned.
+                        s.forget(key);
+                    }
+                }
+                try (OrtSession.Result result = session.run(in.tensors, wanted)) {
+                    LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+                    boolean allFloat = true;
+                    for (String name : wanted) {
+                        OnnxTensor t = floatOutput(result, name);
+                        long[] shape = t.getInfo().getShape();
+                        // getFloatBuffer copies (widening fp16/bf16); null for other element types.
+                        FloatBuffer fb = t.getFloatBuffer();
+                        if (fb == null) {
+                            throw new BadInputException("output '" + name + "': expected a float tensor, found "
+                                    + t.getInfo().type);
+                        }
+                        allFloat &= t.getInfo().type == OnnxJavaType.FLOAT;
+                        float[] values = s.values(fb.remaining());
+                        int n = fb.remaining();
+                        fb.get(values, 0, n);
+                        shapes.put(name, shape);
+                        consumer.accept(name, values, n, shape.clone());
+                    }
+                    if (allFloat) {
+                        s.remember(key, shapes);
+                    }
+                }
+            } catch (OrtException e) {
+                throw new BadInputException("model run: expected inputs ONNX Runtime accepts for " + feeds
+                        + ", found: " + Ort.oneLine(e), e);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void runPinned(OrtEnvironment env, NativeInputs in, Set<String> wanted, Map<String, long[]> shapes,
+            OutputScratch s, OutputConsumer consumer) throws OrtException {
+        Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+        Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
+        // A graph input exposed as an output is passed through, not written into a pinned buffer:
+        // such outputs are requested and copied as in run (they are only input-sized).
+        Set<String> passedThrough = new LinkedHashSet<>();
+        try {
+            for (String name : wanted) {
+                if (inputsByName.containsKey(name)) {
+                    passedThrough.add(name);
+                    continue;
+                }
+                long[] shape = shapes.get(name);
+                FloatBuffer b = s.direct(name, elementCount(shape));
+                buffers.put(name, b);
+                pinned.put(name, OnnxTensor.createTensor(env, b, shape));
+            }
+            // Pinned outputs are named only in the pinned map: ORT refuses them among requested ones too.
+            try (OrtSession.Result result = passedThrough.isEmpty() ? session.run(in.tensors, pinned)
+                    : session.run(in.tensors, passedThrough, pinned)) {
+                for (String name : wanted) {
+                    FloatBuffer b = buffers.get(name);
+                    if (b == null) {
+                        b = floatOutput(result, name).getFloatBuffer();
+                    }
+                    int n = b.limit();
+                    float[] values = s.values(n);
+                    b.get(0, values, 0, n);
+                    consumer.accept(name, values, n, shapes.get(name).clone());
+                }
+            }
+        } finally {
+            OnnxValue.close(pinned);
+        }
+    }
+
+    /** Every feed's rank and dimensions in one array: equal keys mean equal input shapes. */
+    private static long[] inputKey(Map<String, FloatTensor> feeds) {
+        int size = 0;
+        for (FloatTensor t : feeds.values()) {
+            size += 1 + t.shape().length;
+        }
+        long[] key = new long[size];
+        int i = 0;
+        for (FloatTensor t : feeds.values()) {
+            long[] shape = t.shape();
+            key[i++] = shape.length;
+            for (long d : shape) {
+                key[i++] = d;
+            }
+        }
+        return key;
+    }
+
+    private static OnnxTensor floatOutput(OrtSession.Result result, String name) {
+        OnnxValue v = result.get(name).orElseThrow(() ->
+                new BadInputException("output '" + name + "': expected ONNX Runtime to return it, found nothing"));
+        if (!(v instanceof OnnxTensor t)) {
+            throw new BadInputException("output '" + name + "': expected a tensor, found " + v.getType());
+        }
+        return t;
+    }
+
+    private static int elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return Math.toIntExact(n);
     }
 
     private void checkFeeds(Map<String, FloatTensor> feeds) {

@@ -1,0 +1,61 @@
+package io.quantpipe.quant.runtime;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One thread's reusable output memory for {@link ModelRunner#runEach}: a direct buffer per output
+ * that ONNX Runtime writes into (pinned outputs), one heap array the values are read into, and the
+ * output shapes seen for the last few input shapes (a partition's short last batch must not make
+ * the next full batch relearn them). Buffers only grow, so steady-state batches allocate no large
+ * arrays (which G1 would place in humongous regions, growing the committed heap).
+ */
+final class OutputScratch {
+    private final Map<String, FloatBuffer> direct = new HashMap<>();
+    private float[] values = new float[0];
+    private final Map<String, Map<String, long[]>> shapes = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<String, long[]>> eldest) {
+            return size() > KEPT_INPUT_SHAPES;
+        }
+    };
+    private static final int KEPT_INPUT_SHAPES = 8;
+
+    /** The output shapes seen for these input shapes, or null. */
+    Map<String, long[]> shapesFor(long[] key) {
+        return shapes.get(Arrays.toString(key));
+    }
+
+    void remember(long[] key, LinkedHashMap<String, long[]> outputShapes) {
+        shapes.put(Arrays.toString(key), outputShapes);
+    }
+
+    void forget(long[] key) {
+        shapes.remove(Arrays.toString(key));
+    }
+
+    /** A native-order direct buffer of exactly {@code count} floats for the output, reused. */
+    FloatBuffer direct(String name, int count) {
+        FloatBuffer b = direct.get(name);
+        if (b == null || b.capacity() < count) {
+            b = ByteBuffer.allocateDirect(Math.multiplyExact(count, Float.BYTES)).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            direct.put(name, b);
+        }
+        b.clear().limit(count);
+        return b;
+    }
+
+    /** The heap array, at least {@code count} long. */
+    float[] values(int count) {
+        if (values.length < count) {
+            values = new float[count];
+        }
+        return values;
+    }
+}
