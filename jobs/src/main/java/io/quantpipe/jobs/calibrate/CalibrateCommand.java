@@ -145,7 +145,7 @@ public final class CalibrateCommand implements Job {
         SparkSession spark = context.spark();
         TensorDataset dataset;
         try (JobDescription d = Sparks.describe(spark, "calibrate: check dataset " + data)) {
-            dataset = TensorDataset.open(spark, data, config, fp32.expectedElements());
+            dataset = TensorDataset.open(spark, data, config, fp32.input().expectedElements());
         } catch (Exception e) { // Spark's exceptions are checked ones, thrown undeclared
             BadInputException unreadable = ReadFailures.unreadableFile(e, data);
             if (unreadable != null) {
@@ -154,8 +154,8 @@ public final class CalibrateCommand implements Job {
             throw e;
         }
         LOG.info("calibrate: dataset {} checked: {} ({})", data, dataset.layout(), since(start));
-        TensorLayout layout = fp32.fit(dataset.layout(), data);
-        int batchSize = fp32.batchSize(config.calibrateBatchSize());
+        TensorLayout layout = fp32.input().fit(dataset.layout(), data);
+        int batchSize = fp32.input().batchSize(config.calibrateBatchSize());
         byte[] bytes = observing ? fp32.instrumentedBytes() : fp32.plainBytes();
         // ONNX Runtime must take the model before any task asks for it (in local mode the tasks reuse this session).
         SessionCache.get(bytes, RunnerOptions.defaults().withIntraOpThreads(config.intraOpThreads()));

@@ -1,7 +1,6 @@
 package io.quantpipe.jobs.calibrate;
 
-import io.quantpipe.jobs.data.TensorDataset;
-import io.quantpipe.jobs.data.TensorLayout;
+import io.quantpipe.jobs.data.ModelInput;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.calibrate.ActivationObserver;
 import io.quantpipe.quant.calibrate.CalibrationSession;
@@ -87,50 +86,9 @@ final class CalibrationModel {
         return new CalibrationModel(file, sha256, model, plan, input, dims);
     }
 
-    /** Elements one row must hold, or {@link TensorDataset#ANY_ELEMENT_COUNT} when the input leaves some open. */
-    long expectedElements() {
-        if (inputDims == null) {
-            return TensorDataset.ANY_ELEMENT_COUNT;
-        }
-        long n = 1;
-        for (int i = 1; i < inputDims.length; i++) {
-            if (inputDims[i] < 0) {
-                return TensorDataset.ANY_ELEMENT_COUNT;
-            }
-            n = Math.multiplyExact(n, inputDims[i]);
-        }
-        return n;
-    }
-
-    /**
-     * The dataset's layout reshaped to what the model takes per row: the input's declared shape
-     * without its batch dimension when fully known (same element count, row-major order kept),
-     * else the dataset's row shape, which must then agree with every declared dimension.
-     */
-    TensorLayout fit(TensorLayout data, String dataset) {
-        if (inputDims == null) {
-            return data;
-        }
-        long[] rowDims = Arrays.copyOfRange(inputDims, 1, inputDims.length);
-        if (expectedElements() >= 0) {
-            return data.withRowShape(rowDims);
-        }
-        long[] found = data.rowShape();
-        boolean fits = found.length == rowDims.length;
-        for (int i = 0; fits && i < found.length; i++) {
-            fits = rowDims[i] < 0 || rowDims[i] == found[i];
-        }
-        if (!fits) {
-            throw new BadInputException("model input '" + inputName + "' " + shape(inputDims) + ": expected rows of shape "
-                    + shape(rowDims) + " (-1 = any), found rows of " + shape(found) + " in column '" + data.column()
-                    + "' of " + dataset + " (set quantpipe.data.shape)");
-        }
-        return data;
-    }
-
-    /** Rows per model call: the configured batch size, or 1 when the model fixes its batch dimension to 1. */
-    int batchSize(int configured) {
-        return inputDims != null && inputDims[0] == 1 ? 1 : configured;
+    /** The input as it meets a dataset: expected elements per row, reshaping, batch size. */
+    ModelInput input() {
+        return new ModelInput(inputName, inputDims, "model " + file);
     }
 
     /** The planned model with every calibrated tensor added to the graph outputs. */

@@ -171,9 +171,9 @@ public final class EvaluationPass {
     public Data data(SparkSession spark, String path, boolean requireLabels) {
         TensorDataset dataset;
         try (JobDescription d = Sparks.describe(spark, "evaluate: check dataset " + path)) {
-            dataset = TensorDataset.open(spark, path, config, signature.expectedElements());
+            dataset = TensorDataset.open(spark, path, config, signature.input().expectedElements());
         }
-        TensorLayout layout = signature.fit(dataset.layout(), path);
+        TensorLayout layout = signature.input().fit(dataset.layout(), path);
         String label = config.labelColumn();
         if (!dataset.hasLabels()) {
             if (requireLabels) {
@@ -249,7 +249,7 @@ public final class EvaluationPass {
             frame = frame.repartition(partitions);
         }
         boolean timed = config.getBoolean("quantpipe.evaluate.latency");
-        int batchSize = signature.batchSize(config.evaluateBatchSize());
+        int batchSize = signature.input().batchSize(config.evaluateBatchSize());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<Broadcast<?>> broadcasts = new ArrayList<>();
         try {

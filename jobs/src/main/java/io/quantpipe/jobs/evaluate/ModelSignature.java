@@ -1,7 +1,6 @@
 package io.quantpipe.jobs.evaluate;
 
-import io.quantpipe.jobs.data.TensorDataset;
-import io.quantpipe.jobs.data.TensorLayout;
+import io.quantpipe.jobs.data.ModelInput;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.eval.EvaluationState;
 import io.quantpipe.quant.runtime.ModelRunner;
@@ -69,46 +68,9 @@ final class ModelSignature {
         return input.shape();
     }
 
-    /** Elements one row must hold, or {@link TensorDataset#ANY_ELEMENT_COUNT} when the input leaves some open. */
-    long expectedElements() {
-        long[] dims = input.shape();
-        long n = 1;
-        for (int i = 1; i < dims.length; i++) {
-            if (dims[i] < 0) {
-                return TensorDataset.ANY_ELEMENT_COUNT;
-            }
-            n = Math.multiplyExact(n, dims[i]);
-        }
-        return n;
-    }
-
-    /**
-     * The dataset's layout reshaped to what the model takes per row: the input's shape without its
-     * batch dimension when fully declared (row-major order kept, e.g. rows stored as [28, 28] feed
-     * [1, 28, 28]), else the dataset's own row shape, which must agree with every declared dimension.
-     */
-    TensorLayout fit(TensorLayout data, String dataset) {
-        long[] dims = input.shape();
-        long[] rowDims = Arrays.copyOfRange(dims, 1, dims.length);
-        if (expectedElements() >= 0) {
-            return data.withRowShape(rowDims);
-        }
-        long[] found = data.rowShape();
-        boolean fits = found.length == rowDims.length;
-        for (int i = 0; fits && i < found.length; i++) {
-            fits = rowDims[i] < 0 || rowDims[i] == found[i];
-        }
-        if (!fits) {
-            throw new BadInputException(label + ": expected rows of shape " + Arrays.toString(rowDims)
-                    + " (-1 = any) for input '" + input.name() + "', found rows of " + Arrays.toString(found)
-                    + " in column '" + data.column() + "' of " + dataset + " (set quantpipe.data.shape)");
-        }
-        return data;
-    }
-
-    /** Rows per model call: the configured batch size, or 1 when the model fixes its batch dimension to 1. */
-    int batchSize(int configured) {
-        return input.shape()[0] == 1 ? 1 : configured;
+    /** The input as it meets a dataset: expected elements per row, reshaping, batch size. */
+    ModelInput input() {
+        return new ModelInput(input.name(), input.shape(), label);
     }
 
     /** The output that holds the logits: the first one. */
