@@ -1,6 +1,7 @@
 package io.quantpipe.quant.observe;
 
 import io.quantpipe.quant.io.StateCodec;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -87,6 +88,15 @@ public final class Histogram {
      * 0.0, so the folded range is the same bits.
      */
     void updateWithMinMax(float[] values, int offset, int length, MinMax minMax) {
+        if (length >= BitKeyBinning.MIN_LENGTH
+                && BitKeyBinning.update(this, FloatBuffer.wrap(values, offset, length), minMax)) {
+            return;
+        }
+        updateWithMinMaxExactLoop(values, offset, length, minMax);
+    }
+
+    /** The per-value loop behind {@link #updateWithMinMax}, for short runs and the rare values the fast path leaves. */
+    void updateWithMinMaxExactLoop(float[] values, int offset, int length, MinMax minMax) {
         final long[] c = counts;
         final int b = binsPerSide;
         double inv = Math.scalb(1.0, log2Bins - exponent);
@@ -141,8 +151,21 @@ public final class Histogram {
         return Math.getExponent(absValue) + 1;
     }
 
+    int log2Bins() {
+        return log2Bins;
+    }
+
+    /** The counts themselves, for {@link BitKeyBinning} to add into. */
+    long[] countsUnsafe() {
+        return counts;
+    }
+
+    void addToTotal(long n) {
+        total += n;
+    }
+
     /** Coarsens in place until the range is at least 2^newExponent. */
-    private void growTo(int newExponent) {
+    void growTo(int newExponent) {
         if (newExponent <= exponent) {
             return;
         }

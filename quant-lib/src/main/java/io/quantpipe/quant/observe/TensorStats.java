@@ -1,6 +1,7 @@
 package io.quantpipe.quant.observe;
 
 import io.quantpipe.quant.io.StateCodec;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -55,6 +56,19 @@ public final class TensorStats {
                 channelHistograms.update(exact, shape);
             }
         }
+    }
+
+    /**
+     * Observes the row-major tensor between the buffer's position and limit in place, without
+     * copying it, when it can: per-tensor state only, a run long enough for the fast path, and
+     * finite values not all zero or subnormal. Returns false, having changed nothing, otherwise;
+     * the caller then copies the values and calls {@link #update(float[], int, long[])}.
+     */
+    public boolean tryUpdateInPlace(FloatBuffer values) {
+        if (channelMinMax != null || channelHistograms != null || values.remaining() < BitKeyBinning.MIN_LENGTH) {
+            return false;
+        }
+        return BitKeyBinning.update(histogram, values, minMax);
     }
 
     /** Observes a flat run of values (per-tensor state only; fails when per-channel state is kept). */
