@@ -2,6 +2,7 @@ package io.quantpipe.quant.calibrate;
 
 import io.quantpipe.quant.observe.CalibrationState;
 import io.quantpipe.quant.observe.ObserverConfig;
+import io.quantpipe.quant.observe.TensorStats;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 import io.quantpipe.quant.runtime.FloatTensor;
 import io.quantpipe.quant.runtime.IntermediateOutputs;
@@ -16,13 +17,14 @@ import java.util.Map;
  * not grow with the calibration set (ONNX Runtime's own calibrator keeps every batch's outputs).
  *
  * <p>The runner must be on a model {@link #instrument instrumented} to output the tensors. One
- * observer per task; the runner may be shared (ONNX Runtime sessions take concurrent runs).
+ * observer per task (it is not thread-safe); the runner may be shared (ONNX Runtime sessions take concurrent runs).
  */
 public final class ActivationObserver {
     private final ModelRunner runner;
     private final String inputName;
     private final List<String> tensors;
     private final ObserverConfig config;
+    private float[] copy = new float[0];
 
     public ActivationObserver(ModelRunner runner, String inputName, Collection<String> tensors, ObserverConfig config) {
         this.runner = runner;
@@ -38,9 +40,19 @@ public final class ActivationObserver {
 
     /** Runs one batch (row-major, {@code shape[0]} rows) and updates every tensor's state once. */
     public void observe(float[] batch, long[] shape, CalibrationState state) {
-        // Outputs arrive as views into buffers the runner reuses: no per-batch activation garbage.
-        runner.runEach(Map.of(inputName, FloatTensor.of(batch, shape)), tensors,
-                (name, values, length, outShape) -> state.tensor(name, config).update(values, length, outShape));
+        // Outputs arrive as views into memory the runner reuses, mostly ONNX Runtime's own output
+        // buffers read in place; the rest is copied into one array this observer reuses.
+        runner.runEach(Map.of(inputName, FloatTensor.of(batch, shape)), tensors, (name, values, outShape) -> {
+            TensorStats stats = state.tensor(name, config);
+            if (!stats.tryUpdateInPlace(values)) {
+                int n = values.remaining();
+                if (copy.length < n) {
+                    copy = new float[n];
+                }
+                values.get(values.position(), copy, 0, n);
+                stats.update(copy, n, outShape);
+            }
+        });
         state.addRows(shape[0]);
     }
 

@@ -219,9 +219,10 @@ public final class ModelRunner implements AutoCloseable {
 
     /**
      * Runs the model and hands each named output, in the order given, to {@code consumer} as a view
-     * into a buffer this thread reuses (see {@link OutputConsumer}). The first call for an input
-     * shape reads outputs like {@link #run}; later calls with the same input shapes let ONNX Runtime
-     * write into reused direct buffers (pinned outputs), so batches allocate no per-output arrays.
+     * into memory this thread reuses (see {@link OutputConsumer}). The first call for an input shape
+     * reads outputs like {@link #run}; later calls with the same input shapes let ONNX Runtime write
+     * into reused direct buffers (pinned outputs) that the consumer reads in place: batches allocate
+     * no per-output arrays and copy nothing.
      */
     public void runEach(Map<String, FloatTensor> feeds, Collection<String> outputNames, OutputConsumer consumer) {
         lock.readLock().lock();
@@ -241,7 +242,7 @@ public final class ModelRunner implements AutoCloseable {
                 Map<String, long[]> known = s.shapesFor(key);
                 if (known != null && known.keySet().equals(wanted)) {
                     try {
-                        runPinned(env, in, wanted, known, s, consumer);
+                        runPinned(env, in, feeds, wanted, known, s, consumer);
                         return;
                     } catch (OrtException e) {
                         // Output shapes that depend on values, not only on input shapes: read unpinned.
@@ -261,11 +262,8 @@ public final class ModelRunner implements AutoCloseable {
                                     + t.getInfo().type);
                         }
                         allFloat &= t.getInfo().type == OnnxJavaType.FLOAT;
-                        float[] values = s.values(fb.remaining());
-                        int n = fb.remaining();
-                        fb.get(values, 0, n);
                         shapes.put(name, shape);
-                        consumer.accept(name, values, n, shape.clone());
+                        consumer.accept(name, fb, shape.clone());
                     }
                     if (allFloat) {
                         s.remember(key, shapes);
@@ -280,17 +278,15 @@ public final class ModelRunner implements AutoCloseable {
         }
     }
 
-    private void runPinned(OrtEnvironment env, NativeInputs in, Set<String> wanted, Map<String, long[]> shapes,
-            OutputScratch s, OutputConsumer consumer) throws OrtException {
+    private void runPinned(OrtEnvironment env, NativeInputs in, Map<String, FloatTensor> feeds, Set<String> wanted,
+            Map<String, long[]> shapes, OutputScratch s, OutputConsumer consumer) throws OrtException {
         Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
         Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
-        // A graph input exposed as an output is passed through, not written into a pinned buffer:
-        // such outputs are requested and copied as in run (they are only input-sized).
-        Set<String> passedThrough = new LinkedHashSet<>();
+        // A graph input exposed as an output is its feed: handed over from the feed itself, not asked
+        // of ONNX Runtime (which would copy it, and refuses it as a pinned output).
         try {
             for (String name : wanted) {
                 if (inputsByName.containsKey(name)) {
-                    passedThrough.add(name);
                     continue;
                 }
                 long[] shape = shapes.get(name);
@@ -298,18 +294,16 @@ public final class ModelRunner implements AutoCloseable {
                 buffers.put(name, b);
                 pinned.put(name, OnnxTensor.createTensor(env, b, shape));
             }
-            // Pinned outputs are named only in the pinned map: ORT refuses them among requested ones too.
-            try (OrtSession.Result result = passedThrough.isEmpty() ? session.run(in.tensors, pinned)
-                    : session.run(in.tensors, passedThrough, pinned)) {
+            if (pinned.isEmpty()) { // nothing to compute: every output is an input
+                for (String name : wanted) {
+                    consumer.accept(name, feeds.get(name).buffer(), shapes.get(name).clone());
+                }
+                return;
+            }
+            try (OrtSession.Result result = session.run(in.tensors, pinned)) {
                 for (String name : wanted) {
                     FloatBuffer b = buffers.get(name);
-                    if (b == null) {
-                        b = floatOutput(result, name).getFloatBuffer();
-                    }
-                    int n = b.limit();
-                    float[] values = s.values(n);
-                    b.get(0, values, 0, n);
-                    consumer.accept(name, values, n, shapes.get(name).clone());
+                    consumer.accept(name, b != null ? b : feeds.get(name).buffer(), shapes.get(name).clone());
                 }
             }
         } finally {

@@ -10,14 +10,12 @@ import java.util.Map;
 
 /**
  * One thread's reusable output memory for {@link ModelRunner#runEach}: a direct buffer per output
- * that ONNX Runtime writes into (pinned outputs), one heap array the values are read into, and the
- * output shapes seen for the last few input shapes (a partition's short last batch must not make
- * the next full batch relearn them). Buffers only grow, so steady-state batches allocate no large
+ * that ONNX Runtime writes into (pinned outputs), and the output shapes seen for the last few input
+ * shapes (a partition's short last batch must not make the next full batch relearn them). Buffers only grow, so steady-state batches allocate no large
  * arrays (which G1 would place in humongous regions, growing the committed heap).
  */
 final class OutputScratch {
     private final Map<String, FloatBuffer> direct = new HashMap<>();
-    private float[] values = new float[0];
     private final Map<String, Map<String, long[]>> shapes = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Map<String, long[]>> eldest) {
@@ -49,13 +47,5 @@ final class OutputScratch {
         }
         b.clear().limit(count);
         return b;
-    }
-
-    /** The heap array, at least {@code count} long. */
-    float[] values(int count) {
-        if (values.length < count) {
-            values = new float[count];
-        }
-        return values;
     }
 }
