@@ -4,7 +4,7 @@ package io.quantpipe.jobs.data;
  * Up to {@code batchSize} rows as one model input: {@code data} holds {@code size * elements}
  * floats in row-major order, {@code shape} is {@code [size, ...rowShape]}, {@code labels} is one
  * label per row (-1 where the row's label is null) or null when the dataset has none. The arrays
- * belong to this batch: the iterator does not reuse them.
+ * are the iterator's: valid until it is asked for the next batch, which reuses them.
  */
 public final class Batch {
     private final float[] data;

@@ -15,6 +15,9 @@ import java.util.NoSuchElementException;
  * batch array: no per-row float array in between. Rows whose element count differs from the
  * layout's, null tensors and (with {@code nonfinite = fail}) NaN or infinite values stop the task
  * with a {@link BadInputException}.
+ *
+ * <p>Full batches share one data array and one label array: a batch is valid until the next call
+ * to {@link #next()} (no per-batch garbage on long partitions).
  */
 public final class BatchIterator implements Iterator<Batch> {
     private final Iterator<Row> rows;
@@ -22,6 +25,9 @@ public final class BatchIterator implements Iterator<Batch> {
     private final int batchSize;
     private long rowsRead;
     private long nonFinite;
+    // Full batches reuse these: a batch is read before the next one is asked for.
+    private float[] data;
+    private int[] labels;
 
     BatchIterator(Iterator<Row> rows, TensorLayout layout, int batchSize) {
         if (batchSize < 1) {
@@ -43,8 +49,12 @@ public final class BatchIterator implements Iterator<Batch> {
             throw new NoSuchElementException();
         }
         int n = layout.elements();
-        float[] data = new float[batchSize * n];
-        int[] labels = layout.hasLabels() ? new int[batchSize] : null;
+        if (data == null) {
+            data = new float[batchSize * n];
+            labels = layout.hasLabels() ? new int[batchSize] : null;
+        }
+        float[] data = this.data;
+        int[] labels = this.labels;
         int size = 0;
         while (size < batchSize && rows.hasNext()) {
             Row row = rows.next();

@@ -69,7 +69,9 @@ class TensorDatasetTest {
 
     private static List<Batch> batches(TensorDataset ds, int batchSize) {
         List<Batch> out = new ArrayList<>();
-        ds.layout().batches(ds.frame().collectAsList().iterator(), batchSize).forEachRemaining(out::add);
+        // A batch is valid until the next one is read: keep copies.
+        ds.layout().batches(ds.frame().collectAsList().iterator(), batchSize).forEachRemaining(b -> out.add(
+                new Batch(b.data().clone(), b.shape(), b.labels() == null ? null : b.labels().clone())));
         return out;
     }
 
