@@ -39,6 +39,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -186,17 +188,19 @@ public final class CalibrateCommand implements Job {
             return;
         }
 
-        long tablesStart = System.nanoTime();
         CalibrationState state = result.state();
-        ScaleTable table = CalibrationTables.compute(state, calibrators, preset.activationSpec());
-        double tablesSeconds = (System.nanoTime() - tablesStart) / 1e9;
-
         List<String> outputs = List.of(SCALES_JSON, SCALES_PARQUET, HISTOGRAMS_PARQUET, STATE, SUMMARY);
         try (RunFolder folder = RunFolder.create(run, overwrite)) {
-            ScalesJson.write(table, folder.file(SCALES_JSON));
-            ScalesParquet.write(table, folder.file(SCALES_PARQUET));
+            // The tables (the methods' searches) are computed while the state's own files are written.
+            long tablesStart = System.nanoTime();
+            CompletableFuture<ScaleTable> tables = CompletableFuture.supplyAsync(
+                    () -> CalibrationTables.compute(state, calibrators, preset.activationSpec()));
             HistogramsParquet.write(state, folder.file(HISTOGRAMS_PARQUET));
             AtomicFiles.write(folder.file(STATE), result.stateBytes());
+            ScaleTable table = join(tables);
+            double tablesSeconds = (System.nanoTime() - tablesStart) / 1e9;
+            ScalesJson.write(table, folder.file(SCALES_JSON));
+            ScalesParquet.write(table, folder.file(SCALES_PARQUET));
             double total = (System.nanoTime() - start) / 1e9;
             new CalibrationSummary(version(), result.rows(), result.partitions(), pass.failedAttempts,
                     specList(calibrators), preset.configName(), batchSize, config.binsPerSide(),
@@ -214,6 +218,21 @@ public final class CalibrateCommand implements Job {
         if (result.nonFiniteRows() > 0) {
             context.out().println("non-finite input: " + result.nonFiniteRows() + " rows (" + result.nonFiniteValues()
                     + " values), see " + SUMMARY);
+        }
+    }
+
+    /** The future's value; its failure rethrown as it was thrown (a one-line error stays one). */
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
         }
     }
 

@@ -26,29 +26,36 @@ public final class CalibrationTables {
     private CalibrationTables() {
     }
 
-    /** Rows in canonical order (tensor, method, channel). */
+    /**
+     * Rows in canonical order (tensor, method, channel). Tensors are computed in parallel (the
+     * entropy and MSE searches dominate); each row depends on its own state only, so the table is
+     * the same whatever the scheduling.
+     */
     public static ScaleTable compute(CalibrationState state, List<Calibrator> methods, QuantSpec spec) {
+        List<ScaleRow> rows = state.tensors().entrySet().parallelStream()
+                .flatMap(e -> rows(e.getKey(), e.getValue(), methods, spec).stream())
+                .toList();
+        return new ScaleTable(rows).sorted();
+    }
+
+    private static List<ScaleRow> rows(String tensor, TensorStats t, List<Calibrator> methods, QuantSpec spec) {
         List<ScaleRow> rows = new ArrayList<>();
-        for (Map.Entry<String, TensorStats> e : state.tensors().entrySet()) {
-            String tensor = e.getKey();
-            TensorStats t = e.getValue();
-            for (Calibrator c : methods) {
-                rows.add(row(tensor, -1, c, t.minMax(), t.histogram(), spec));
-                PerChannelMinMax pc = t.channelMinMax();
-                PerChannelHistogram ph = t.channelHistograms();
-                if (pc == null) {
-                    continue;
-                }
-                for (int ch = 0; ch < pc.channelCount(); ch++) {
-                    if (ph != null) {
-                        rows.add(row(tensor, ch, c, pc.channel(ch), ph.channel(ch), spec));
-                    } else if (!c.needsHistogram()) {
-                        rows.add(row(tensor, ch, c, pc.channel(ch), null, spec));
-                    }
+        for (Calibrator c : methods) {
+            rows.add(row(tensor, -1, c, t.minMax(), t.histogram(), spec));
+            PerChannelMinMax pc = t.channelMinMax();
+            PerChannelHistogram ph = t.channelHistograms();
+            if (pc == null) {
+                continue;
+            }
+            for (int ch = 0; ch < pc.channelCount(); ch++) {
+                if (ph != null) {
+                    rows.add(row(tensor, ch, c, pc.channel(ch), ph.channel(ch), spec));
+                } else if (!c.needsHistogram()) {
+                    rows.add(row(tensor, ch, c, pc.channel(ch), null, spec));
                 }
             }
         }
-        return new ScaleTable(rows).sorted();
+        return rows;
     }
 
     /**
