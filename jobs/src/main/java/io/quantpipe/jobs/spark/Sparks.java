@@ -51,6 +51,10 @@ public final class Sparks {
         if (master.startsWith("local")) {
             // Shuffles here are small (reductions of statistics); 200 partitions is a cluster default.
             builder.config("spark.sql.shuffle.partitions", conf.get("spark.sql.shuffle.partitions", "8"));
+            // A heartbeat sent while the context stops waits for its reply until it times out, and
+            // the in-process executor's stop waits for it: a stall of one heartbeat interval (10 s
+            // by default) at the end of some local runs. In one JVM a heartbeat costs nothing.
+            builder.config("spark.executor.heartbeatInterval", conf.get("spark.executor.heartbeatInterval", "1s"));
             if (Runtime.getRuntime().maxMemory() < MIN_DRIVER_HEAP) {
                 LOG.warn("driver heap is {} MB; Spark needs at least 512 MB (-Xmx)",
                         Runtime.getRuntime().maxMemory() >> 20);
