@@ -24,8 +24,10 @@ public final class ObserverCpuThroughput {
             data.data = kind;
             data.makeData();
             float[] v = data.values;
-            // "two-pass" is MinMax then Histogram over each batch; "fused" is TensorStats' one pass.
-            for (String observer : new String[] {"histogram", "minmax", "two-pass", "fused"}) {
+            // "two-pass" is MinMax then Histogram over each batch; "fused" is TensorStats' one pass;
+            // "fused-1M" the same over runs of 1M values (a batch of a large activation), which
+            // takes the bit-key path.
+            for (String observer : new String[] {"histogram", "minmax", "two-pass", "fused", "fused-1M"}) {
                 double[] rates = new double[15];
                 long sink = 0;
                 for (int rep = 0; rep < rates.length; rep++) {
@@ -33,8 +35,9 @@ public final class ObserverCpuThroughput {
                     MinMax m = new MinMax();
                     TensorStats t = new TensorStats(new ObserverConfig(Histogram.DEFAULT_BINS_PER_SIDE, -1, false));
                     long t0 = threads.getCurrentThreadCpuTime();
-                    for (int off = 0; off < v.length; off += HistogramBenchmark.BATCH) {
-                        int n = Math.min(HistogramBenchmark.BATCH, v.length - off);
+                    int batch = observer.equals("fused-1M") ? 1 << 20 : HistogramBenchmark.BATCH;
+                    for (int off = 0; off < v.length; off += batch) {
+                        int n = Math.min(batch, v.length - off);
                         switch (observer) {
                             case "histogram" -> h.update(v, off, n);
                             case "minmax" -> m.update(v, off, n);
