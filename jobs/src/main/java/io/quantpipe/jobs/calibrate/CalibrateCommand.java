@@ -251,21 +251,28 @@ public final class CalibrateCommand implements Job {
             spark.sparkContext().addSparkListener(progress);
             long start = System.nanoTime();
             PartialCalibration result;
-            try (JobDescription d = Sparks.describe(spark, description + " (" + partials.getNumPartitions()
-                    + " partitions)")) {
-                result = partials.treeAggregate(PartialCalibration.empty(), PartialCalibration::merge,
-                        PartialCalibration::merge, 2);
-            } catch (Exception e) { // Spark's exceptions are checked ones, thrown undeclared
-                BadInputException unreadable = ReadFailures.unreadableFile(e, dataset);
-                if (unreadable != null) {
-                    throw unreadable;
+            double seconds;
+            int failedAttempts;
+            try {
+                try (JobDescription d = Sparks.describe(spark, description + " (" + partials.getNumPartitions()
+                        + " partitions)")) {
+                    result = partials.treeAggregate(PartialCalibration.empty(), PartialCalibration::merge,
+                            PartialCalibration::merge, 2);
+                } catch (Exception e) { // Spark's exceptions are checked ones, thrown undeclared
+                    BadInputException unreadable = ReadFailures.unreadableFile(e, dataset);
+                    if (unreadable != null) {
+                        throw unreadable;
+                    }
+                    throw e;
                 }
-                throw e;
+                seconds = (System.nanoTime() - start) / 1e9;
+                // Listener events arrive after the action returns: the listener must stay registered
+                // until it has seen the job end, or the wait runs into its timeout.
+                failedAttempts = progress.failedAttempts();
             } finally {
                 spark.sparkContext().removeSparkListener(progress);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new Pass(result, seconds, progress.failedAttempts());
+            return new Pass(result, seconds, failedAttempts);
         } finally {
             broadcast.destroy();
         }
