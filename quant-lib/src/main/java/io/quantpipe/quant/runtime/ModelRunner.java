@@ -203,7 +203,7 @@ public final class ModelRunner implements AutoCloseable {
             try (NativeInputs in = new NativeInputs()) {
                 OrtEnvironment env = Ort.environment();
                 for (Map.Entry<String, FloatTensor> f : feeds.entrySet()) {
-                    in.put(f.getKey(), OnnxTensor.createTensor(env, f.getValue().buffer(), f.getValue().shape()));
+                    in.put(f.getKey(), inputTensor(env, f.getKey(), f.getValue()));
                 }
                 try (OrtSession.Result result = session.run(in.tensors, wanted)) {
                     return copy(result, wanted);
@@ -237,7 +237,7 @@ public final class ModelRunner implements AutoCloseable {
             try (NativeInputs in = new NativeInputs()) {
                 OrtEnvironment env = Ort.environment();
                 for (Map.Entry<String, FloatTensor> f : feeds.entrySet()) {
-                    in.put(f.getKey(), OnnxTensor.createTensor(env, f.getValue().buffer(), f.getValue().shape()));
+                    in.put(f.getKey(), inputTensor(env, f.getKey(), f.getValue()));
                 }
                 Map<String, long[]> known = s.shapesFor(key);
                 if (known != null && known.keySet().equals(wanted)) {
@@ -309,6 +309,22 @@ public final class ModelRunner implements AutoCloseable {
         } finally {
             OnnxValue.close(pinned);
         }
+    }
+
+    /**
+     * The native tensor of one feed. A heap buffer is copied into this thread's reused direct
+     * buffer for the input: ONNX Runtime would otherwise copy it into a fresh direct buffer per run,
+     * native memory that is only freed when a garbage collection gets to it (so the fewer the
+     * collections, the more of it piles up over a long pass).
+     */
+    private OnnxTensor inputTensor(OrtEnvironment env, String name, FloatTensor feed) throws OrtException {
+        FloatBuffer data = feed.buffer();
+        if (!data.isDirect() || data.order() != java.nio.ByteOrder.nativeOrder()) {
+            FloatBuffer reused = scratch.get().input(name, data.remaining());
+            reused.put(0, data, data.position(), data.remaining());
+            data = reused;
+        }
+        return OnnxTensor.createTensor(env, data, feed.shape());
     }
 
     /** Every feed's rank and dimensions in one array: equal keys mean equal input shapes. */
