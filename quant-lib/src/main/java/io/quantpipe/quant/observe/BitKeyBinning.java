@@ -5,8 +5,8 @@ import java.util.Arrays;
 
 /**
  * The fast path of {@link Histogram#updateWithMinMax} for long runs of values: the same state,
- * bit for bit, with about half the instructions per value: no floating-point arithmetic and no
- * branch in the loop.
+ * bit for bit, with fewer instructions per value (no floating-point arithmetic, no branch in the
+ * loop): about 1.3x the values per CPU-second of the exact loop.
  *
  * <p>Each value is counted under a key made of its sign and the top 20 bits of its magnitude (8
  * exponent bits and 11 mantissa bits) in a per-thread scratch table; when the run is done, the
@@ -22,8 +22,8 @@ import java.util.Arrays;
  *       {@code +0.0} in bin 0: its key wraps to the top negative key, which only NaNs share, and is
  *       folded into bin 0.</li>
  *   <li>Subnormals keep one bit too few when the range stays at its smallest, {@code 2^-126}:
- *       runs whose values are all zero or subnormal, like runs with NaN or infinities, are left to
- *       the exact loop.</li>
+ *       runs that would leave it there while holding a subnormal, like runs with NaN or
+ *       infinities, are left to the exact loop.</li>
  * </ul>
  * Values below the current bin width go to bin 0 (or -1) whatever the range grows to, so their
  * keys are clamped to one key: the fold then visits at most 12 octaves of keys per sign.
@@ -57,8 +57,8 @@ final class BitKeyBinning {
      * Adds the values between {@code values}' position and limit to {@code histogram} and
      * {@code minMax} as {@link Histogram#updateWithMinMax} does; the buffer's position is unchanged.
      * A direct buffer (ONNX Runtime's output memory) is read in place. Returns false, having changed
-     * nothing, when the run holds NaN or infinities or only zeros and subnormals: the caller then
-     * takes the exact loop.
+     * nothing, when the run holds NaN or infinities, or subnormals while the range stays at its
+     * smallest: the caller then takes the exact loop.
      */
     static boolean update(Histogram histogram, FloatBuffer values, MinMax minMax) {
         if (histogram.log2Bins() > MAX_LOG2_BINS) {

@@ -60,9 +60,10 @@ public final class TensorStats {
 
     /**
      * Observes the row-major tensor between the buffer's position and limit in place, without
-     * copying it, when it can: per-tensor state only, a run long enough for the fast path, and
-     * finite values not all zero or subnormal. Returns false, having changed nothing, otherwise;
-     * the caller then copies the values and calls {@link #update(float[], int, long[])}.
+     * copying it, when it can: per-tensor state only, a run long enough for the bit-key fast path,
+     * and values that path takes (finite; see BitKeyBinning). Returns false, having changed
+     * nothing, otherwise; the caller then copies the values and calls
+     * {@link #update(float[], int, long[])}.
      */
     public boolean tryUpdateInPlace(FloatBuffer values) {
         if (channelMinMax != null || channelHistograms != null || values.remaining() < BitKeyBinning.MIN_LENGTH) {
