@@ -7,6 +7,8 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.quantpipe.quant.ConfigException;
+import io.quantpipe.quant.calibrate.MseWeightRange;
+import io.quantpipe.quant.onnx.WeightRangeFunction;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -217,6 +219,14 @@ public final class QuantpipeConfig {
     /** {@code quantpipe.quantize.preset}: {@code cpu} or {@code tensorrt}. */
     public String quantizePreset() {
         return choice("quantpipe.quantize.preset", Set.of("cpu", "tensorrt"));
+    }
+
+    /** How weight ranges are chosen for the int8 model: {@code minmax} or {@code mse}. */
+    public WeightRangeFunction quantizeWeightRange() {
+        return switch (choice("quantpipe.quantize.weight-range", Set.of("minmax", "mse"))) {
+            case "mse" -> new MseWeightRange();
+            default -> WeightRangeFunction.minMax();
+        };
     }
 
     /** {@code quantpipe.quantize.method}: the calibration method whose table becomes the model. */

@@ -7,7 +7,6 @@ import io.quantpipe.quant.calibrate.CalibrationMethod;
 import io.quantpipe.quant.calibrate.CalibrationSession;
 import io.quantpipe.quant.calibrate.CalibrationTables;
 import io.quantpipe.quant.calibrate.Calibrator;
-import io.quantpipe.quant.calibrate.MseWeightRange;
 import io.quantpipe.quant.io.ScaleTable;
 import io.quantpipe.quant.io.ScalesJson;
 import io.quantpipe.quant.observe.CalibrationState;
@@ -16,7 +15,6 @@ import io.quantpipe.quant.observe.TensorStats;
 import io.quantpipe.quant.onnx.QdqOptions;
 import io.quantpipe.quant.onnx.QdqPreset;
 import io.quantpipe.quant.onnx.QuantizationPlan;
-import io.quantpipe.quant.onnx.WeightRangeFunction;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 
 import java.io.IOException;
@@ -143,18 +141,10 @@ public final class CalibrationRun {
     public static QdqOptions qdqOptions(QuantpipeConfig config, Set<String> keepFp32) {
         Set<String> keep = new HashSet<>(config.getStringList("quantpipe.quantize.keep-fp32"));
         keep.addAll(keepFp32);
-        return QdqOptions.of(QdqPreset.parse(config.quantizePreset())).withWeightRange(weightRange(config))
+        return QdqOptions.of(QdqPreset.parse(config.quantizePreset())).withWeightRange(config.quantizeWeightRange())
                 .withKeepFp32(keep);
     }
 
-    private static WeightRangeFunction weightRange(QuantpipeConfig config) {
-        String w = config.getString("quantpipe.quantize.weight-range");
-        return switch (w) {
-            case "minmax" -> WeightRangeFunction.minMax();
-            case "mse" -> new MseWeightRange();
-            default -> throw new ConfigException("quantpipe.quantize.weight-range: expected minmax or mse, found '" + w + "'");
-        };
-    }
 
     /**
      * The report's name of each method, in order: its plain name ({@code entropy}), which the scale

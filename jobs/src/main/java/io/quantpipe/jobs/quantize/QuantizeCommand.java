@@ -12,7 +12,6 @@ import io.quantpipe.quant.calibrate.CalibrationMethod;
 import io.quantpipe.quant.calibrate.CalibrationSession;
 import io.quantpipe.quant.calibrate.Calibrator;
 import io.quantpipe.quant.calibrate.MinMaxCalibrator;
-import io.quantpipe.quant.calibrate.MseWeightRange;
 import io.quantpipe.quant.io.AtomicFiles;
 import io.quantpipe.quant.io.TensorRtCache;
 import io.quantpipe.quant.observe.CalibrationState;
@@ -21,7 +20,6 @@ import io.quantpipe.quant.onnx.ModelFile;
 import io.quantpipe.quant.onnx.QdqOptions;
 import io.quantpipe.quant.onnx.QdqPreset;
 import io.quantpipe.quant.onnx.QuantizationPlan;
-import io.quantpipe.quant.onnx.WeightRangeFunction;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -161,11 +159,11 @@ public final class QuantizeCommand implements Job {
         Set<String> keep = new LinkedHashSet<>(config.getStringList("quantpipe.quantize.keep-fp32"));
         if (accuracyBudget != null) {
             keep = AccuracyFallback.forQuantize(context, modelPath, fp32, plan, state, calibrator,
-                    QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(weightRange(config)), data,
+                    QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(config.quantizeWeightRange()), data,
                     accuracyBudget, runDir());
         }
         provenance.put("quantpipe.calibration.method", CalibrationMethod.spec(calibrator));
-        QdqOptions options = QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(weightRange(config))
+        QdqOptions options = QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(config.quantizeWeightRange())
                 .withProvenance(provenance);
         ModelProto int8 = CalibrationSession.int8Model(plan, state, calibrator, options);
         ModelFile.write(int8, target);
@@ -176,14 +174,6 @@ public final class QuantizeCommand implements Job {
                 plan.keepingFp32(keep).fp32Nodes().stream().map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")").toList());
     }
 
-    private static WeightRangeFunction weightRange(QuantpipeConfig config) {
-        String w = config.getString("quantpipe.quantize.weight-range");
-        return switch (w) {
-            case "minmax" -> WeightRangeFunction.minMax();
-            case "mse" -> new MseWeightRange();
-            default -> throw new ConfigException("quantpipe.quantize.weight-range: expected minmax or mse, found '" + w + "'");
-        };
-    }
 
     private static void summary(JobContext context, Path fp32, Path int8, String method, String preset, List<String> fp32Nodes)
             throws IOException {
