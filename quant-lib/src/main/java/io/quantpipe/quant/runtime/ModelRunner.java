@@ -195,19 +195,12 @@ public final class ModelRunner implements AutoCloseable {
     public RunOutputs run(Map<String, FloatTensor> feeds, Collection<String> outputNames) {
         lock.readLock().lock();
         try {
-            if (closed) {
-                throw new IllegalStateException("model runner: expected an open session, found it closed");
-            }
+            checkOpen();
             checkFeeds(feeds);
             LinkedHashSet<String> wanted = checkOutputs(outputNames);
-            try (NativeInputs in = new NativeInputs()) {
-                OrtEnvironment env = Ort.environment();
-                for (Map.Entry<String, FloatTensor> f : feeds.entrySet()) {
-                    in.put(f.getKey(), inputTensor(env, f.getKey(), f.getValue()));
-                }
-                try (OrtSession.Result result = session.run(in.tensors, wanted)) {
-                    return copy(result, wanted);
-                }
+            OrtEnvironment env = Ort.environment();
+            try (NativeInputs in = nativeInputs(env, feeds); OrtSession.Result result = session.run(in.tensors, wanted)) {
+                return copy(result, wanted);
             } catch (OrtException e) {
                 throw new BadInputException("model run: expected inputs ONNX Runtime accepts for " + feeds
                         + ", found: " + Ort.oneLine(e), e);
@@ -227,18 +220,13 @@ public final class ModelRunner implements AutoCloseable {
     public void runEach(Map<String, FloatTensor> feeds, Collection<String> outputNames, OutputConsumer consumer) {
         lock.readLock().lock();
         try {
-            if (closed) {
-                throw new IllegalStateException("model runner: expected an open session, found it closed");
-            }
+            checkOpen();
             checkFeeds(feeds);
             LinkedHashSet<String> wanted = checkOutputs(outputNames);
             OutputScratch s = scratch.get();
             long[] key = inputKey(feeds);
-            try (NativeInputs in = new NativeInputs()) {
-                OrtEnvironment env = Ort.environment();
-                for (Map.Entry<String, FloatTensor> f : feeds.entrySet()) {
-                    in.put(f.getKey(), inputTensor(env, f.getKey(), f.getValue()));
-                }
+            OrtEnvironment env = Ort.environment();
+            try (NativeInputs in = nativeInputs(env, feeds)) {
                 Map<String, long[]> known = s.shapesFor(key);
                 if (known != null && known.keySet().equals(wanted)) {
                     try {
@@ -308,6 +296,26 @@ public final class ModelRunner implements AutoCloseable {
             }
         } finally {
             OnnxValue.close(pinned);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("model runner: expected an open session, found it closed");
+        }
+    }
+
+    /** The feeds as native tensors, closed with the returned holder (also when one fails). */
+    private NativeInputs nativeInputs(OrtEnvironment env, Map<String, FloatTensor> feeds) throws OrtException {
+        NativeInputs in = new NativeInputs();
+        try {
+            for (Map.Entry<String, FloatTensor> f : feeds.entrySet()) {
+                in.put(f.getKey(), inputTensor(env, f.getKey(), f.getValue()));
+            }
+            return in;
+        } catch (OrtException | RuntimeException e) {
+            in.close();
+            throw e;
         }
     }
 
