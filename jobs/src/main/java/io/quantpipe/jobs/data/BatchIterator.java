@@ -26,8 +26,8 @@ public final class BatchIterator implements Iterator<Batch> {
     private long rowsRead;
     private long nonFinite;
     // Full batches reuse these: a batch is read before the next one is asked for.
-    private float[] data;
-    private int[] labels;
+    private float[] fullData;
+    private int[] fullLabels;
 
     BatchIterator(Iterator<Row> rows, TensorLayout layout, int batchSize) {
         if (batchSize < 1) {
@@ -49,12 +49,12 @@ public final class BatchIterator implements Iterator<Batch> {
             throw new NoSuchElementException();
         }
         int n = layout.elements();
-        if (data == null) {
-            data = new float[batchSize * n];
-            labels = layout.hasLabels() ? new int[batchSize] : null;
+        if (fullData == null) {
+            fullData = new float[batchSize * n];
+            fullLabels = layout.hasLabels() ? new int[batchSize] : null;
         }
-        float[] data = this.data;
-        int[] labels = this.labels;
+        float[] data = fullData;
+        int[] labels = fullLabels;
         int size = 0;
         while (size < batchSize && rows.hasNext()) {
             Row row = rows.next();
