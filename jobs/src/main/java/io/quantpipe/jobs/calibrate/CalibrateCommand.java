@@ -7,6 +7,7 @@ import io.quantpipe.jobs.Main;
 import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.NonFinite;
 import io.quantpipe.jobs.config.QuantpipeConfig;
+import io.quantpipe.jobs.data.ReaderBatch;
 import io.quantpipe.jobs.data.TensorDataset;
 import io.quantpipe.jobs.data.TensorLayout;
 import io.quantpipe.jobs.spark.JobDescription;
@@ -169,7 +170,7 @@ public final class CalibrateCommand implements Job {
         }
         List<String> tensors = observing ? fp32.tensors() : List.of();
         String name = observing ? "calibrate" : "calibrate (plain inference)";
-        Pass pass = runPass(spark, frame.javaRDD(), bytes, broadcast -> new PartitionTask(broadcast, fp32.inputName(),
+        Pass pass = runPass(spark, ReaderBatch.javaRDD(frame, layout), bytes, broadcast -> new PartitionTask(broadcast, fp32.inputName(),
                 tensors, config.binsPerSide(), layout, batchSize, config.intraOpThreads(), faults), name,
                 (observing ? "calibrate: observe " + tensors.size() + " tensors of " + model.getFileName()
                         : "calibrate: plain FP32 inference of " + model.getFileName()) + " over " + data, data);

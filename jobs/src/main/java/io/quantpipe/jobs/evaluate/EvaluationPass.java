@@ -2,6 +2,7 @@ package io.quantpipe.jobs.evaluate;
 
 import io.quantpipe.jobs.spark.PassProgress;
 import io.quantpipe.jobs.config.QuantpipeConfig;
+import io.quantpipe.jobs.data.ReaderBatch;
 import io.quantpipe.jobs.data.TensorDataset;
 import io.quantpipe.jobs.data.TensorLayout;
 import io.quantpipe.jobs.spark.JobDescription;
@@ -262,7 +263,7 @@ public final class EvaluationPass {
             Broadcast<byte[]> c = pairs == null ? null : keep(broadcasts, jsc.broadcast(candidateLayers));
             EvaluationTask task = new EvaluationTask(fp32Broadcast, scored, a, c, pairs, signature.inputName(),
                     signature.logitsName(), signature.classes(), data.layout(), batchSize, config.intraOpThreads(), timed);
-            JavaRDD<PartialEvaluation> partials = frame.javaRDD().mapPartitions(task);
+            JavaRDD<PartialEvaluation> partials = ReaderBatch.javaRDD(frame, data.layout()).mapPartitions(task);
             int n = partials.getNumPartitions();
             PassProgress progress = new PassProgress(description, partials.id(), n);
             spark.sparkContext().addSparkListener(progress);
