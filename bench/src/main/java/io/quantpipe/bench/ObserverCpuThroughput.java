@@ -24,10 +24,11 @@ public final class ObserverCpuThroughput {
             data.data = kind;
             data.makeData();
             float[] v = data.values;
-            // "two-pass" is MinMax then Histogram over each batch; "fused" is TensorStats' one pass,
-            // which takes the exact loop on these 64K-value runs; "fused-256K" and "fused-1M" the
-            // same over longer runs (a batch of a large activation), which take the bit-key path.
-            for (String observer : new String[] {"histogram", "minmax", "two-pass", "fused", "fused-256K", "fused-1M"}) {
+            // "two-pass" is MinMax then Histogram over each batch; "fused" is TensorStats' one pass over
+            // the same 64K-value batches, which takes the bit-key path (BitKeyBinning); "fused-32K" is
+            // that pass over runs too short for it (the exact loop); "fused-256K" and "fused-1M" the
+            // bit-key path over longer runs (a batch of a large activation).
+            for (String observer : new String[] {"histogram", "minmax", "two-pass", "fused-32K", "fused", "fused-256K", "fused-1M"}) {
                 double[] rates = new double[15];
                 long sink = 0;
                 for (int rep = 0; rep < rates.length; rep++) {
@@ -36,6 +37,7 @@ public final class ObserverCpuThroughput {
                     TensorStats t = new TensorStats(new ObserverConfig(Histogram.DEFAULT_BINS_PER_SIDE, -1, false));
                     long t0 = threads.getCurrentThreadCpuTime();
                     int batch = switch (observer) {
+                        case "fused-32K" -> 1 << 15;
                         case "fused-256K" -> 1 << 18;
                         case "fused-1M" -> 1 << 20;
                         default -> HistogramBenchmark.BATCH;
