@@ -100,7 +100,7 @@ public final class TensorDataset {
                         col(labelName).cast(DataTypes.IntegerType).as(labelName, label.get().metadata()))
                 : df.select(tensorCol.as(tensorName, tensor.metadata()));
 
-        List<Row> first = frame.limit(1).collectAsList();
+        List<Row> first = ReaderBatch.firstRow(frame);
         if (first.isEmpty()) {
             throw new BadInputException("dataset " + path + ": expected at least one row in column '"
                     + tensorName + "', found 0 rows");

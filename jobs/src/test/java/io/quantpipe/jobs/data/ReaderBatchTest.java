@@ -17,9 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,19 +60,16 @@ class ReaderBatchTest {
         return TensorDataset.open(spark, path, QuantpipeConfig.defaults(), 784);
     }
 
-    /**
-     * Counts the rows of {@code ReaderBatch.javaRDD(ds)} and returns how many batches the vectorized
-     * reader handed on (the "number of input batches" metric of the tasks).
-     */
-    private static long inputBatches(TensorDataset ds) throws InterruptedException {
-        AtomicLong batches = new AtomicLong();
+    /** The SQL metric updates of the tasks {@code action} runs, by metric name. */
+    private static Map<String, List<Long>> taskMetrics(Runnable action) throws InterruptedException {
+        Map<String, List<Long>> updates = new ConcurrentHashMap<>();
         CountDownLatch jobEnd = new CountDownLatch(1);
         SparkListener listener = new SparkListener() {
             @Override
             public void onTaskEnd(SparkListenerTaskEnd end) {
                 end.taskInfo().accumulables().foreach(a -> {
-                    if (a.name().isDefined() && a.name().get().equals("number of input batches") && a.update().isDefined()) {
-                        batches.addAndGet(((Number) a.update().get()).longValue());
+                    if (a.name().isDefined() && a.update().isDefined() && a.update().get() instanceof Number n) {
+                        updates.computeIfAbsent(a.name().get(), k -> new CopyOnWriteArrayList<>()).add(n.longValue());
                     }
                     return null;
                 });
@@ -83,12 +82,18 @@ class ReaderBatchTest {
         };
         spark.sparkContext().addSparkListener(listener);
         try {
-            assertEquals(1000, ReaderBatch.javaRDD(ds.frame(), ds.layout()).count());
+            action.run();
             assertTrue(jobEnd.await(60, TimeUnit.SECONDS));
         } finally {
             spark.sparkContext().removeSparkListener(listener);
         }
-        return batches.get();
+        return updates;
+    }
+
+    /** How many batches the vectorized reader handed on while counting {@code ReaderBatch.javaRDD(ds)}. */
+    private static long inputBatches(TensorDataset ds) throws InterruptedException {
+        Map<String, List<Long>> m = taskMetrics(() -> assertEquals(1000, ReaderBatch.javaRDD(ds.frame(), ds.layout()).count()));
+        return m.getOrDefault("number of input batches", List.of()).stream().mapToLong(Long::longValue).sum();
     }
 
     @Test
@@ -109,5 +114,17 @@ class ReaderBatchTest {
         } finally {
             spark.conf().unset(ReaderBatch.KEY);
         }
+    }
+
+    @Test
+    void theFirstRowIsReadInABatchOfOneRow() throws InterruptedException {
+        TensorDataset ds = uint8Images(1000);
+        List<Row> first = new ArrayList<>();
+        Map<String, List<Long>> m = taskMetrics(() -> first.addAll(ReaderBatch.firstRow(ds.frame())));
+        assertEquals(1, first.size());
+        assertEquals(784, ((byte[]) first.get(0).get(0)).length);
+        // The scan's row count: with Spark's 4,096-row batches the whole 1,000-row file is decoded.
+        long decoded = m.get("number of output rows").stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertTrue(decoded <= 2, "rows decoded for the first row: " + decoded);
     }
 }
