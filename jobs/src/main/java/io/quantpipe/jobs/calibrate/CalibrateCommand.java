@@ -1,6 +1,5 @@
 package io.quantpipe.jobs.calibrate;
 
-import io.quantpipe.jobs.spark.PassProgress;
 import io.quantpipe.jobs.Job;
 import io.quantpipe.jobs.JobContext;
 import io.quantpipe.jobs.Main;
@@ -11,6 +10,7 @@ import io.quantpipe.jobs.data.ReaderBatch;
 import io.quantpipe.jobs.data.TensorDataset;
 import io.quantpipe.jobs.data.TensorLayout;
 import io.quantpipe.jobs.spark.JobDescription;
+import io.quantpipe.jobs.spark.PassProgress;
 import io.quantpipe.jobs.spark.Sparks;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.ConfigException;

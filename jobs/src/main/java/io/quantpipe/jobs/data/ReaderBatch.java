@@ -15,8 +15,9 @@ import java.util.function.Supplier;
  * and grows a binary vector to twice what a batch holds: 6.4 MB for 28x28 uint8 images, 2.4 GB for
  * 224x224x3 float32 ones. Vectors larger than half a G1 region (512 KB with a 1 GB heap) are
  * humongous allocations, made again for every file a task opens, each of which can start a
- * concurrent GC cycle; at 224x224x3 float32 a batch would not fit a 2 GB heap at all. Batches of about {@value #TARGET_BYTES} bytes of tensor data keep
- * the vectors small; the reader's cost per batch is negligible at that size. The first-row check
+ * concurrent GC cycle; at 224x224x3 float32 a batch would not fit a 2 GB heap at all. Batches of
+ * about {@value #TARGET_BYTES} bytes of tensor data keep the vectors small; the reader's cost per
+ * batch is negligible at that size. The first-row check
  * of a dataset, made before the row size is known, reads a batch of one row (a 4,096-row batch
  * would decode a whole file of large images for one row).
  *

@@ -145,7 +145,6 @@ public final class CalibrationRun {
                 .withKeepFp32(keep);
     }
 
-
     /**
      * The report's name of each method, in order: its plain name ({@code entropy}), which the scale
      * table uses too, or its full spec when the list holds the same method twice with other parameters.

@@ -1,11 +1,11 @@
 package io.quantpipe.jobs.evaluate;
 
-import io.quantpipe.jobs.spark.PassProgress;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.data.ReaderBatch;
 import io.quantpipe.jobs.data.TensorDataset;
 import io.quantpipe.jobs.data.TensorLayout;
 import io.quantpipe.jobs.spark.JobDescription;
+import io.quantpipe.jobs.spark.PassProgress;
 import io.quantpipe.jobs.spark.Sparks;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.ConfigException;
