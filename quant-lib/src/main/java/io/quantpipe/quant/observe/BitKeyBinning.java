@@ -46,6 +46,8 @@ final class BitKeyBinning {
     private static final int KEY_SHIFT = 12; // 23 mantissa bits, 11 kept
     private static final int MANTISSA_KEY_BITS = 11;
     private static final int MANTISSA_KEY_MASK = (1 << MANTISSA_KEY_BITS) - 1;
+    /** 138 = the float exponent bias plus the kept mantissa bits: see {@link #fold}. */
+    private static final int KEY_EXPONENT_OFFSET = 127 + MANTISSA_KEY_BITS;
     private static final int SIGN_SHIFT = 19; // magnitude keys: 31 - 12 bits
     private static final int NEGATIVE = 1 << SIGN_SHIFT;
     /** Where -0.0 is counted: the top negative key, otherwise reached only by NaNs (never folded). */
@@ -55,6 +57,11 @@ final class BitKeyBinning {
     private static final int MIN_FINITE_KEY = sortKey(Float.floatToRawIntBits(-Float.MAX_VALUE));
 
     private BitKeyBinning() {
+    }
+
+    /** {@link #update}, for runs of at least {@link #MIN_LENGTH} values only: false for shorter ones. */
+    static boolean updateLongRun(Histogram histogram, FloatBuffer values, MinMax minMax) {
+        return values.remaining() >= MIN_LENGTH && update(histogram, values, minMax);
     }
 
     /**
@@ -136,7 +143,8 @@ final class BitKeyBinning {
                     foldKey(c, side, j, counts, b, inv, negative);
                 }
             } else {
-                int t = exponent - log2Bins + 138 - octave;
+                int t = exponent - log2Bins + KEY_EXPONENT_OFFSET - octave;
+                // t = 11: the whole octave is one run, bin 1; t > 11: one run, bin 0.
                 int runMask = t >= MANTISSA_KEY_BITS ? MANTISSA_KEY_MASK : (1 << t) - 1;
                 for (int j = k; j <= last; ) {
                     int stop = Math.min(last, j | runMask);

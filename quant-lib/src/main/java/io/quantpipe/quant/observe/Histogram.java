@@ -88,8 +88,7 @@ public final class Histogram {
      * 0.0, so the folded range is the same bits.
      */
     void updateWithMinMax(float[] values, int offset, int length, MinMax minMax) {
-        if (length >= BitKeyBinning.MIN_LENGTH
-                && BitKeyBinning.update(this, FloatBuffer.wrap(values, offset, length), minMax)) {
+        if (BitKeyBinning.updateLongRun(this, FloatBuffer.wrap(values, offset, length), minMax)) {
             return;
         }
         updateWithMinMaxExactLoop(values, offset, length, minMax);

@@ -66,10 +66,8 @@ public final class TensorStats {
      * {@link #update(float[], int, long[])}.
      */
     public boolean tryUpdateInPlace(FloatBuffer values) {
-        if (channelMinMax != null || channelHistograms != null || values.remaining() < BitKeyBinning.MIN_LENGTH) {
-            return false;
-        }
-        return BitKeyBinning.update(histogram, values, minMax);
+        return channelMinMax == null && channelHistograms == null
+                && BitKeyBinning.updateLongRun(histogram, values, minMax);
     }
 
     /** Observes a flat run of values (per-tensor state only; fails when per-channel state is kept). */

@@ -118,7 +118,7 @@ class BitKeyBinningTest {
     }
 
     @Test
-    void longRunsThroughUpdateWithMinMaxTakeTheFastPathWithTheSameResult() {
+    void longRunsThroughUpdateWithMinMaxGiveTheExactLoopsResult() {
         Random rnd = new Random(11);
         float[] x = Datasets.make("postRelu", BitKeyBinning.MIN_LENGTH * 3, rnd);
         Histogram viaUpdate = new Histogram();

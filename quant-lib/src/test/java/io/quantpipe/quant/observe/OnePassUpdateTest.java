@@ -70,4 +70,36 @@ class OnePassUpdateTest {
         assertEquals(fromExact, fromBuffer);
         assertEquals(exact.length, fromBuffer.minMax().count() + fromBuffer.minMax().nonFiniteCount());
     }
+
+    private static java.nio.FloatBuffer direct(float[] v) {
+        java.nio.FloatBuffer b = java.nio.ByteBuffer.allocateDirect(4 * v.length)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        b.put(v).flip();
+        return b;
+    }
+
+    @Test
+    void longPerTensorRunsAreObservedInPlaceWithTheSameState() {
+        Random r = new Random(5);
+        float[] v = Datasets.make("gaussian", BitKeyBinning.MIN_LENGTH + 17, r);
+        ObserverConfig perTensor = new ObserverConfig(4096, -1, false);
+        TensorStats inPlace = new TensorStats(perTensor);
+        java.nio.FloatBuffer b = direct(v);
+        assertEquals(true, inPlace.tryUpdateInPlace(b));
+        assertEquals(0, b.position());
+        TensorStats copied = new TensorStats(perTensor);
+        copied.update(v, new long[] {v.length});
+        assertEquals(copied, inPlace);
+    }
+
+    @Test
+    void shortRunsAndPerChannelStateAreLeftToTheCopyingUpdate() {
+        Random r = new Random(6);
+        TensorStats shortRun = new TensorStats(new ObserverConfig(4096, -1, false));
+        assertEquals(false, shortRun.tryUpdateInPlace(direct(Datasets.make("gaussian", BitKeyBinning.MIN_LENGTH - 1, r))));
+        assertEquals(0, shortRun.minMax().count());
+        TensorStats perChannel = new TensorStats(new ObserverConfig(4096, 1, false));
+        assertEquals(false, perChannel.tryUpdateInPlace(direct(Datasets.make("gaussian", BitKeyBinning.MIN_LENGTH * 2, r))));
+        assertEquals(0, perChannel.minMax().count());
+    }
 }
