@@ -41,12 +41,17 @@ public final class Histogram {
 
     /** @param binsPerSide a power of two in [2, 2^20] */
     public Histogram(int binsPerSide) {
-        if (binsPerSide < 2 || binsPerSide > (1 << 20) || Integer.bitCount(binsPerSide) != 1) {
-            throw new IllegalArgumentException("bins per side: expected a power of two in [2, 1048576], found " + binsPerSide);
-        }
+        checkBinsPerSide(binsPerSide);
         this.binsPerSide = binsPerSide;
         this.log2Bins = Integer.numberOfTrailingZeros(binsPerSide);
         this.counts = new long[2 * binsPerSide];
+    }
+
+    /** Throws unless {@code binsPerSide} is a power of two in [2, 2^20]. */
+    static void checkBinsPerSide(int binsPerSide) {
+        if (binsPerSide < 2 || binsPerSide > (1 << 20) || Integer.bitCount(binsPerSide) != 1) {
+            throw new IllegalArgumentException("bins per side: expected a power of two in [2, 1048576], found " + binsPerSide);
+        }
     }
 
     public void update(float[] values) {

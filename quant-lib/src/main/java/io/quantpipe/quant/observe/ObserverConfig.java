@@ -10,7 +10,7 @@ package io.quantpipe.quant.observe;
 public record ObserverConfig(int binsPerSide, int channelAxis, boolean channelHistograms) {
 
     public ObserverConfig {
-        new Histogram(binsPerSide); // validates
+        Histogram.checkBinsPerSide(binsPerSide);
         if (channelAxis < -1) {
             throw new IllegalArgumentException("channel axis: expected -1 (none) or >= 0, found " + channelAxis);
         }
