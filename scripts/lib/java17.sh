@@ -1,4 +1,4 @@
-# Sourced by scripts/quantpipe and scripts/submit. Bash.
+# Sourced by scripts/quantpipe, scripts/submit and the benchmarks. Bash.
 #
 # The --add-opens Spark's own launcher passes on Java 17+ (org.apache.spark.launcher.JavaModuleOptions):
 # without them Spark fails at start on Java's module checks. SubmitScriptTest compares the list with
@@ -45,4 +45,45 @@ quantpipe_require_java17() {
     echo "quantpipe: error: expected Java 17 or newer, found ${version:-an unknown version} at $1 (set JAVA_HOME)" >&2
     return 2
   fi
+}
+
+# "-Xmx<max> -Xms<floor>" for the JVM that is Spark's driver (and, in local mode, its executor).
+# The floor is QUANTPIPE_DRIVER_MEMORY_MIN (default 256m; 0 for none), lowered to <max> when
+# larger. Without it, G1 shrinks the heap to the live set after each marking cycle and grows it
+# again under Spark's steady allocation, so how much of the heap is ever touched, and with it the
+# resident memory, depended on how long the job ran (peak RSS from 630 to 920 MB, -Xmx1g); with a
+# 256m floor a calibrate run touches its heap within seconds and stays there at any dataset size.
+# Fails with one line on a size Java would not take.
+quantpipe_heap_options() {
+  local max=$1 floor=${QUANTPIPE_DRIVER_MEMORY_MIN-256m} max_bytes floor_bytes
+  if ! max_bytes=$(quantpipe_size_bytes "$max"); then
+    echo "quantpipe: error: expected QUANTPIPE_DRIVER_MEMORY as a heap size such as 2g or 1536m, found '$max'" >&2
+    return 2
+  fi
+  if [ -z "$floor" ] || [ "$floor" = 0 ]; then
+    echo "-Xmx$max"
+    return 0
+  fi
+  if ! floor_bytes=$(quantpipe_size_bytes "$floor"); then
+    echo "quantpipe: error: expected QUANTPIPE_DRIVER_MEMORY_MIN as a heap size such as 256m or 0 (none), found '$floor'" >&2
+    return 2
+  fi
+  if [ "$floor_bytes" -gt "$max_bytes" ]; then
+    floor=$max
+  fi
+  echo "-Xmx$max -Xms$floor"
+}
+
+# Bytes in a JVM heap size (digits with an optional k, m, g or t, either case); fails otherwise.
+quantpipe_size_bytes() {
+  [[ "$1" =~ ^([0-9]{1,9})([kKmMgGtT]?)$ ]] || return 1
+  local n=$((10#${BASH_REMATCH[1]}))
+  case ${BASH_REMATCH[2]} in
+    k | K) n=$((n << 10)) ;;
+    m | M) n=$((n << 20)) ;;
+    g | G) n=$((n << 30)) ;;
+    t | T) n=$((n << 40)) ;;
+  esac
+  [ "$n" -gt 0 ] || return 1
+  echo "$n"
 }
