@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,14 +45,18 @@ class BitKeyBinningTest {
         MinMax fastMinMax = new MinMax();
         for (int run = 0; run < 4; run++) {
             // Ranges move between runs: the clamp of one run must hold when a later run grows the grid.
-            float[] x = Datasets.make(kind, rnd.nextInt(3000), rnd);
+            // Some runs span several chunks of direct memory.
+            float[] x = Datasets.make(kind, rnd.nextInt(seed % 4 == 1 ? 3 * BitKeyBinning.CHUNK : 3000), rnd);
             float scale = (float) Math.scalb(1.0, rnd.nextInt(30) - 15);
             for (int i = 0; i < x.length; i++) {
                 x[i] *= scale;
             }
             int off = x.length == 0 ? 0 : rnd.nextInt(Math.min(x.length, 50));
             exact.updateWithMinMaxExactLoop(x, off, x.length - off, exactMinMax);
-            boolean took = BitKeyBinning.update(fast, FloatBuffer.wrap(x, off, x.length - off), fastMinMax);
+            // Odd seeds read direct memory (ONNX Runtime's outputs), even ones heap arrays.
+            FloatBuffer values = seed % 2 == 1 ? direct(x).position(off) : FloatBuffer.wrap(x, off, x.length - off);
+            boolean took = BitKeyBinning.update(fast, values, fastMinMax);
+            assertEquals(off, values.position(), "position unchanged");
             if (!took) {
                 fast.updateWithMinMaxExactLoop(x, off, x.length - off, fastMinMax);
             }
@@ -62,6 +68,11 @@ class BitKeyBinningTest {
             assertEquals(exact.totalCount(), fast.totalCount());
             assertEquals(exactMinMax, fastMinMax);
         }
+    }
+
+    private static FloatBuffer direct(float[] x) {
+        FloatBuffer b = ByteBuffer.allocateDirect(4 * x.length).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return b.put(0, x);
     }
 
     @ParameterizedTest(name = "{0} seed {1}")
