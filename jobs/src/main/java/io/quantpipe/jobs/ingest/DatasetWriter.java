@@ -1,5 +1,6 @@
 package io.quantpipe.jobs.ingest;
 
+import io.quantpipe.jobs.spark.RunningTasks;
 import io.quantpipe.quant.ConfigException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -9,15 +10,20 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.UUID;
 
 /**
  * Writes a dataset so that it appears complete or not at all: Spark writes to a hidden temporary
  * directory beside the target, which is renamed to the target once every task has finished. An
  * existing non-empty target is refused unless overwriting; the old one is removed only after the
- * new one is in place.
+ * new one is in place. A failed write waits for its job's other tasks before removing the
+ * temporary directory, so that nothing they still write outlives the failure.
  */
 final class DatasetWriter {
+    /** How long a failed write waits for its other tasks before removing what they wrote. */
+    private static final Duration TASK_DRAIN_TIMEOUT = Duration.ofSeconds(60);
+
     private DatasetWriter() {
     }
 
@@ -37,8 +43,10 @@ final class DatasetWriter {
         }
         String id = UUID.randomUUID().toString();
         Path tmp = new Path(parent, "." + out.getName() + ".tmp-" + id);
+        boolean written = false;
         try {
             rows.write().mode(SaveMode.ErrorIfExists).parquet(tmp.toString());
+            written = true;
             Path old = null;
             if (fs.exists(out)) {
                 old = new Path(parent, "." + out.getName() + ".old-" + id);
@@ -49,6 +57,11 @@ final class DatasetWriter {
                 fs.delete(old, true);
             }
         } finally {
+            if (!written) {
+                // The job failed on one task while others may still be writing or committing under
+                // tmp: removed now, their files would land in a directory that outlives the failure.
+                RunningTasks.awaitNone(rows.sparkSession().sparkContext(), TASK_DRAIN_TIMEOUT);
+            }
             if (fs.exists(tmp)) {
                 fs.delete(tmp, true);
             }
