@@ -1,6 +1,6 @@
 package io.quantpipe.jobs.ingest;
 
-import io.quantpipe.jobs.spark.RunningTasks;
+import io.quantpipe.jobs.spark.JobTasks;
 import io.quantpipe.quant.ConfigException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -43,10 +43,15 @@ final class DatasetWriter {
         }
         String id = UUID.randomUUID().toString();
         Path tmp = new Path(parent, "." + out.getName() + ".tmp-" + id);
-        boolean written = false;
-        try {
-            rows.write().mode(SaveMode.ErrorIfExists).parquet(tmp.toString());
-            written = true;
+        try (JobTasks tasks = JobTasks.follow(rows.sparkSession().sparkContext())) {
+            try {
+                rows.write().mode(SaveMode.ErrorIfExists).parquet(tmp.toString());
+            } catch (Throwable failure) {
+                // The job failed on one task while others may still be writing or committing under
+                // tmp: removed now, their files would land in a directory that outlives the failure.
+                awaitQuietly(tasks);
+                throw failure;
+            }
             Path old = null;
             if (fs.exists(out)) {
                 old = new Path(parent, "." + out.getName() + ".old-" + id);
@@ -57,14 +62,17 @@ final class DatasetWriter {
                 fs.delete(old, true);
             }
         } finally {
-            if (!written) {
-                // The job failed on one task while others may still be writing or committing under
-                // tmp: removed now, their files would land in a directory that outlives the failure.
-                RunningTasks.awaitNone(rows.sparkSession().sparkContext(), TASK_DRAIN_TIMEOUT);
-            }
             if (fs.exists(tmp)) {
                 fs.delete(tmp, true);
             }
+        }
+    }
+
+    private static void awaitQuietly(JobTasks tasks) {
+        try {
+            tasks.awaitEnded(TASK_DRAIN_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
