@@ -1,2 +1,2 @@
-/** The Spark session quantpipe runs in, and Spark UI job descriptions. */
+/** The Spark session quantpipe runs in, Spark UI job descriptions, progress, and the tasks of a job. */
 package io.quantpipe.jobs.spark;
