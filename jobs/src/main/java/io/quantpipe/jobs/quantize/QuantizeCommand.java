@@ -174,7 +174,6 @@ public final class QuantizeCommand implements Job {
                 plan.keepingFp32(keep).fp32Nodes().stream().map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")").toList());
     }
 
-
     private static void summary(JobContext context, Path fp32, Path int8, String method, String preset, List<String> fp32Nodes)
             throws IOException {
         long a = Files.size(fp32);

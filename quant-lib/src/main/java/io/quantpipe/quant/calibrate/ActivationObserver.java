@@ -40,8 +40,8 @@ public final class ActivationObserver {
 
     /** Runs one batch (row-major, {@code shape[0]} rows) and updates every tensor's state once. */
     public void observe(float[] batch, long[] shape, CalibrationState state) {
-        // Outputs arrive as views into memory the runner reuses, mostly ONNX Runtime's own output
-        // buffers read in place; the rest is copied into one array this observer reuses.
+        // Outputs arrive as views into memory the runner reuses. Long per-tensor runs are observed
+        // from there (a chunk at a time); the rest is copied into one array this observer reuses.
         runner.runEach(Map.of(inputName, FloatTensor.of(batch, shape)), tensors, (name, values, outShape) -> {
             TensorStats stats = state.tensor(name, config);
             if (!stats.tryUpdateInPlace(values)) {

@@ -38,7 +38,7 @@ final class BitKeyBinning {
      * (about one add each), which a run must amortise. ObserverCpuThroughput on Gaussian data (M
      * values per CPU-second, post-ReLU / signed): exact loop on 32K runs 510 / 391; this path on
      * 64K runs 586 / 492, on 256K runs 669 / 583, on 1M runs 716 / 625. It also reads ONNX
-     * Runtime's buffers in place where the exact loop wants a heap copy.
+     * Runtime's buffers a chunk at a time where the exact loop wants a heap copy of the whole run.
      */
     static final int MIN_LENGTH = 1 << 16;
     /** Bins per side this binning is exact for (one mantissa bit fewer than the keys keep). */
@@ -72,9 +72,9 @@ final class BitKeyBinning {
     /**
      * Adds the values between {@code values}' position and limit to {@code histogram} and
      * {@code minMax} as {@link Histogram#updateWithMinMax} does; the buffer's position is unchanged.
-     * A direct buffer (ONNX Runtime's output memory) is read in place. Returns false, having changed
-     * nothing, when the run holds NaN or infinities, or subnormals while the range stays at its
-     * smallest: the caller then takes the exact loop.
+     * A direct buffer (ONNX Runtime's output memory) is read a chunk at a time, never copied whole.
+     * Returns false, having changed nothing, when the run holds NaN or infinities, or subnormals
+     * while the range stays at its smallest: the caller then takes the exact loop.
      */
     static boolean update(Histogram histogram, FloatBuffer values, MinMax minMax) {
         if (histogram.log2Bins() > MAX_LOG2_BINS) {

@@ -59,11 +59,11 @@ public final class TensorStats {
     }
 
     /**
-     * Observes the row-major tensor between the buffer's position and limit in place, without
-     * copying it, when it can: per-tensor state only, a run long enough for the bit-key fast path,
-     * and values that path takes (finite; see BitKeyBinning). Returns false, having changed
-     * nothing, otherwise; the caller then copies the values and calls
-     * {@link #update(float[], int, long[])}.
+     * Observes the row-major tensor between the buffer's position and limit without a heap copy of
+     * the whole tensor (direct memory is read a chunk at a time), when it can: per-tensor state
+     * only, a run long enough for the bit-key fast path, and values that path takes (finite; see
+     * BitKeyBinning). Returns false, having changed nothing, otherwise; the caller then copies the
+     * values and calls {@link #update(float[], int, long[])}.
      */
     public boolean tryUpdateInPlace(FloatBuffer values) {
         return channelMinMax == null && channelHistograms == null
