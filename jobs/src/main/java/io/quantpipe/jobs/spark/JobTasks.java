@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class JobTasks extends SparkListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobTasks.class);
     private static final String KEY = "quantpipe.jobTasks.scope";
-    /** How long to wait for the start of a job that failed before its start reached this listener. */
+    /** How long to wait for the start of a job that ended before its start reached this listener. */
     private static final long FIRST_JOB_GRACE_MS = 1000;
 
     private final SparkContext sc;
@@ -66,11 +66,11 @@ public final class JobTasks extends SparkListener implements AutoCloseable {
                 return true;
             }
             if (now >= deadline) {
-                LOG.warn("{} tasks of the failed job still running after {} s; going on", running, timeout.toSeconds());
+                LOG.warn("{} tasks of this job still running after {} s; going on", running, timeout.toSeconds());
                 return false;
             }
             if (!logged && running > 0) {
-                LOG.info("waiting for {} running tasks of the failed job to stop", running);
+                LOG.info("waiting for {} running tasks of this job to stop", running);
                 logged = true;
             }
             long until = jobs.isEmpty() ? Math.min(graceEnd, deadline) : deadline;
