@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaFutureAction;
@@ -56,13 +58,20 @@ class JobTasksTest {
     }
 
     @Test
-    void jobsStartedOutsideTheScopeAreNotWaitedFor() throws Exception {
+    void jobsOfOtherThreadsAreNotWaitedFor() throws Exception {
         SparkContext sc = TestSpark.session().sparkContext();
-        JavaFutureAction<Void> other = sleepingJob(sc, "other", 3000);
-        try (JobTasks tasks = JobTasks.follow(sc)) {
-            assertTrue(tasks.awaitEnded(Duration.ofSeconds(30)));
-            assertFalse(Files.exists(dir.resolve("other-0")), "waited for another thread's job");
+        // Made before the scope opens: Spark's local properties pass to threads made later.
+        ExecutorService otherThread = Executors.newSingleThreadExecutor();
+        try {
+            otherThread.submit(() -> { }).get();
+            try (JobTasks tasks = JobTasks.follow(sc)) {
+                JavaFutureAction<Void> other = otherThread.submit(() -> sleepingJob(sc, "other", 3000)).get();
+                assertTrue(tasks.awaitEnded(Duration.ofSeconds(30)));
+                assertFalse(Files.exists(dir.resolve("other-0")), "waited for another thread's job");
+                other.get();
+            }
+        } finally {
+            otherThread.shutdown();
         }
-        other.get();
     }
 }
