@@ -64,6 +64,23 @@ public final class ExternalData {
     }
 
     /**
+     * The {@code location} of every external tensor (initializers and node attributes, in all
+     * subgraphs), each once, as the model gives them: unchecked, relative to the model's folder.
+     */
+    public static java.util.SortedSet<String> locations(ModelProto model) {
+        java.util.SortedSet<String> found = new java.util.TreeSet<>();
+        forEachTensor(model.getGraph(), t -> {
+            if (isExternal(t)) {
+                String location = entry(t, LOCATION);
+                if (location != null) {
+                    found.add(location);
+                }
+            }
+        });
+        return found;
+    }
+
+    /**
      * Returns the model with every external tensor's bytes read into {@code raw_data} (and its
      * {@code external_data} cleared), the way ONNX's {@code load_external_data_for_model} does.
      *
