@@ -16,6 +16,7 @@ public final class JobContext implements AutoCloseable {
     private final PrintStream out;
     private SparkSession spark;
     private boolean created;
+    private DriverFiles files;
 
     public JobContext(QuantpipeConfig config, PrintStream out) {
         this.config = config;
@@ -29,6 +30,17 @@ public final class JobContext implements AutoCloseable {
     /** The user-facing output (stdout on the command line). */
     public PrintStream out() {
         return out;
+    }
+
+    /**
+     * The models and run folders this command reads and writes on the driver, local or on any
+     * Hadoop file system (through the Spark session's Hadoop configuration, created when first needed).
+     */
+    public DriverFiles files() {
+        if (files == null) {
+            files = new DriverFiles(() -> spark().sparkContext().hadoopConfiguration());
+        }
+        return files;
     }
 
     /** The existing session, or a new one from the configuration. */
@@ -45,7 +57,7 @@ public final class JobContext implements AutoCloseable {
      * configuration this run's plus its own options, the Spark session shared.
      */
     public void runStep(Job step, String... args) throws Exception {
-        new picocli.CommandLine(step).parseArgs(args);
+        new picocli.CommandLine(step).registerConverter(Location.class, new Location.Converter()).parseArgs(args);
         ConfigResolver resolver = new ConfigResolver().base(config);
         step.configure(resolver);
         spark();
@@ -58,6 +70,10 @@ public final class JobContext implements AutoCloseable {
     /** Stops the session if this context created it; a notebook's or a test's session stays. */
     @Override
     public void close() {
+        if (files != null) {
+            files.close();
+            files = null;
+        }
         if (spark != null && created) {
             spark.stop();
         }

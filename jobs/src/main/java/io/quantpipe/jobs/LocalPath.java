@@ -8,8 +8,10 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 
 /**
- * A path option of a command that reads or writes on the driver's own file system (models, run
- * folders): a plain path or a {@code file:} URI, the forms Hadoop's local file system accepts too.
+ * A path option that only ever means the driver's own disk (the pipeline's inputs and run, the
+ * configuration file): a plain path or a {@code file:} URI, the forms Hadoop's local file system
+ * accepts too. Models and run folders of the other commands are {@link Location}s, which may also
+ * be on HDFS, S3 and the like.
  */
 public final class LocalPath {
     private LocalPath() {
@@ -35,7 +37,8 @@ public final class LocalPath {
         }
     }
 
-    private static Path parse(String path, String context) {
+    /** {@code path} as a local path; errors start with {@code context}. */
+    static Path parse(String path, String context) {
         URI uri;
         try {
             uri = new URI(path);

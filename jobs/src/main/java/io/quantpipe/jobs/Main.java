@@ -97,6 +97,7 @@ public final class Main {
         }
         // After the subcommands: picocli hands a converter to the commands present when registered.
         cl.registerConverter(Path.class, new LocalPath.Converter());
+        cl.registerConverter(Location.class, new Location.Converter());
         cl.setUsageHelpWidth(100);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));

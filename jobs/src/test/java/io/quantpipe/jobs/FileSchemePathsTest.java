@@ -97,20 +97,4 @@ class FileSchemePathsTest {
             assertEquals(a.get(model).get("top1").asDouble(), b.get(model).get("top1").asDouble(), model);
         }
     }
-
-    @Test
-    void modelOptionsOnAnotherFileSystemAreUsageErrors() {
-        Cli r = Cli.run("evaluate", "--fp32", "s3a://bucket/m.onnx", "--int8", "m.int8.onnx", "--data", "d", "--out", "o");
-        assertEquals(ExitCodes.USAGE, r.code(), r.toString());
-        assertEquals(List.of("quantpipe: error: Invalid value for option '--fp32': expected a local path or file: URI, "
-                + "found a s3a: URI (this command works on the driver's file system) (see quantpipe evaluate --help)"), r.errLines());
-    }
-
-    @Test
-    void quantizeOnAnotherFileSystemIsAUsageError() {
-        Cli r = Cli.run("quantize", "--model", "hdfs://nn/m.onnx", "--run", dir.toString());
-        assertEquals(ExitCodes.USAGE, r.code(), r.toString());
-        assertEquals(List.of("quantpipe: error: --model hdfs://nn/m.onnx: expected a local path or file: URI, found a hdfs: "
-                + "URI (this command works on the driver's file system)"), r.errLines());
-    }
 }

@@ -2,9 +2,9 @@ package io.quantpipe.jobs.calibrate;
 
 import io.quantpipe.jobs.Job;
 import io.quantpipe.jobs.JobContext;
+import io.quantpipe.jobs.Location;
 import io.quantpipe.jobs.Main;
 import io.quantpipe.jobs.config.ConfigResolver;
-import io.quantpipe.jobs.config.NonFinite;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.data.ReaderBatch;
 import io.quantpipe.jobs.data.TensorDataset;
@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -71,15 +70,15 @@ public final class CalibrateCommand implements Job {
     private static final Logger LOG = LoggerFactory.getLogger(CalibrateCommand.class);
 
     @Option(names = "--model", required = true, paramLabel = "M.onnx",
-            description = "The FP32 ONNX model (opset >= 13, one float input), on the driver's file system.")
-    Path model;
+            description = "The FP32 ONNX model (opset >= 13, one float input): local, HDFS, S3, ...")
+    Location model;
 
     @Option(names = "--data", required = true, paramLabel = "DATASET",
             description = "The calibration set: a Parquet dataset (local, HDFS, S3, ...).")
     String data;
 
     @Option(names = "--out", paramLabel = "RUN",
-            description = "The run folder to write (new or empty, on the driver's file system).")
+            description = "The run folder to write (new or empty): local, HDFS, S3, ...")
     String out;
 
     @Option(names = "--methods", paramLabel = "M[,M...]",
@@ -138,11 +137,11 @@ public final class CalibrateCommand implements Job {
         List<Calibrator> calibrators = MethodList.parse(config.calibrateMethods());
         QdqPreset preset = QdqPreset.parse(config.quantizePreset());
         FaultInjection faults = FaultInjection.from(config);
-        Path run = observing ? RunFolder.local(out) : null;
+        Location run = observing ? Location.of(out, "--out") : null;
         if (observing) {
-            RunFolder.check(run, overwrite);
+            RunFolder.check(run, overwrite, context.files());
         }
-        CalibrationModel fp32 = CalibrationModel.load(model);
+        CalibrationModel fp32 = CalibrationModel.load(context.files().readModel(model, "--model"), model.toString());
         LOG.info("calibrate: model {} planned, {} tensors to calibrate ({})", model, fp32.tensors().size(), since(start));
 
         SparkSession spark = context.spark();
@@ -172,8 +171,8 @@ public final class CalibrateCommand implements Job {
         String name = observing ? "calibrate" : "calibrate (plain inference)";
         Pass pass = runPass(spark, ReaderBatch.javaRDD(frame, layout), bytes, broadcast -> new PartitionTask(broadcast, fp32.inputName(),
                 tensors, config.binsPerSide(), layout, batchSize, config.intraOpThreads(), faults), name,
-                (observing ? "calibrate: observe " + tensors.size() + " tensors of " + model.getFileName()
-                        : "calibrate: plain FP32 inference of " + model.getFileName()) + " over " + data, data);
+                (observing ? "calibrate: observe " + tensors.size() + " tensors of " + model.fileName()
+                        : "calibrate: plain FP32 inference of " + model.fileName()) + " over " + data, data);
         PartialCalibration result = pass.result;
         if (result.rows() == 0) {
             throw new BadInputException("dataset " + data + ": expected at least one row, found 0 rows");
@@ -191,7 +190,7 @@ public final class CalibrateCommand implements Job {
 
         CalibrationState state = result.state();
         List<String> outputs = List.of(SCALES_JSON, SCALES_PARQUET, HISTOGRAMS_PARQUET, STATE, SUMMARY);
-        try (RunFolder folder = RunFolder.create(run, overwrite)) {
+        try (RunFolder folder = RunFolder.create(run, overwrite, context.files())) {
             // The tables (the methods' searches) are computed while the state's own files are written.
             long tablesStart = System.nanoTime();
             CompletableFuture<ScaleTable> tables = CompletableFuture.supplyAsync(
@@ -215,7 +214,7 @@ public final class CalibrateCommand implements Job {
         context.out().println(String.format(Locale.ROOT,
                 "calibrated %d tensors over %d rows in %d partitions, pass %.3f s (%.0f rows/s); methods %s; wrote %s",
                 state.tensors().size(), result.rows(), result.partitions(), pass.seconds, result.rows() / pass.seconds,
-                String.join(" ", specList(calibrators)), run));
+                String.join(" ", specList(calibrators)), run.isRemote() ? run : run.path().toAbsolutePath().normalize()));
         if (result.nonFiniteRows() > 0) {
             context.out().println("non-finite input: " + result.nonFiniteRows() + " rows (" + result.nonFiniteValues()
                     + " values), see " + SUMMARY);

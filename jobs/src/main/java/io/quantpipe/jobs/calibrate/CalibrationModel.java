@@ -1,10 +1,10 @@
 package io.quantpipe.jobs.calibrate;
 
 import io.quantpipe.jobs.data.ModelInput;
+import io.quantpipe.jobs.DriverFiles;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.calibrate.ActivationObserver;
 import io.quantpipe.quant.calibrate.CalibrationSession;
-import io.quantpipe.quant.onnx.ModelFile;
 import io.quantpipe.quant.onnx.QuantizationPlan;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 import io.quantpipe.quant.onnx.proto.OnnxIr.TensorShapeProto;
@@ -32,14 +32,14 @@ import java.util.List;
 final class CalibrationModel {
     private static final int FLOAT = 1;
 
-    private final Path file;
+    private final String file;
     private final String sha256;
     private final ModelProto model;
     private final QuantizationPlan plan;
     private final String inputName;
     private final long[] inputDims; // -1: symbolic or unknown; null: no shape recorded
 
-    private CalibrationModel(Path file, String sha256, ModelProto model, QuantizationPlan plan, String inputName,
+    private CalibrationModel(String file, String sha256, ModelProto model, QuantizationPlan plan, String inputName,
                              long[] inputDims) {
         this.file = file;
         this.sha256 = sha256;
@@ -51,8 +51,17 @@ final class CalibrationModel {
 
     /** Reads the model file (external data beside it included), plans it and checks its input. */
     static CalibrationModel load(Path file) {
-        String sha256 = sha256(file);
-        ModelProto model = ModelFile.read(file);
+        return load(file, file.toString());
+    }
+
+    /**
+     * {@link #load(Path)} of a local copy; {@code source} names the model in messages and the
+     * summary (the user's path or URI).
+     */
+    static CalibrationModel load(Path local, String source) {
+        String file = source;
+        String sha256 = sha256(local, source);
+        ModelProto model = DriverFiles.read(local, source);
         QuantizationPlan plan;
         try {
             plan = CalibrationSession.plan(model);
@@ -101,7 +110,7 @@ final class CalibrationModel {
         return model.toByteArray();
     }
 
-    Path file() {
+    String file() {
         return file;
     }
 
@@ -130,11 +139,11 @@ final class CalibrationModel {
         return Arrays.toString(dims);
     }
 
-    private static String sha256(Path file) {
-        if (Files.isDirectory(file)) {
+    private static String sha256(Path local, String file) {
+        if (Files.isDirectory(local)) {
             throw new BadInputException("expected an ONNX model file, found a directory: " + file);
         }
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(local), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(in.getMessageDigest().digest());
         } catch (NoSuchFileException e) {

@@ -1,18 +1,19 @@
 package io.quantpipe.jobs.calibrate;
 
+import io.quantpipe.jobs.DriverFiles;
+import io.quantpipe.jobs.Location;
 import io.quantpipe.quant.ConfigException;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.UUID;
 
 /**
@@ -20,36 +21,60 @@ import java.util.UUID;
  * hidden staging folder beside RUN ({@code .RUN.tmp-<uuid>}); {@link #publish()} renames it to RUN
  * in one step once every file is there. A run that fails leaves RUN as it was and removes the
  * staging folder. An existing RUN that is not empty is refused unless overwriting, and is replaced
- * only after the new one is complete. RUN is a folder of the driver's local file system.
+ * only after the new one is complete.
+ *
+ * <p>RUN on another Hadoop file system ({@code hdfs:}, {@code s3a:}, ...) is staged in a local
+ * working folder; publishing uploads it to the hidden name beside RUN, then renames it the same way
+ * (one step on HDFS; S3 renames by copying, so there the run appears file by file, but under the
+ * hidden name).
  */
 final class RunFolder implements AutoCloseable {
     private final Path target;
     private final boolean overwrite;
     private final Path staging;
+    private final URI remote;
+    private final DriverFiles files;
     private boolean published;
 
-    private RunFolder(Path target, boolean overwrite, Path staging) {
+    private RunFolder(Path target, boolean overwrite, Path staging, URI remote, DriverFiles files) {
         this.target = target;
         this.overwrite = overwrite;
         this.staging = staging;
+        this.remote = remote;
+        this.files = files;
     }
 
-    /** The local folder {@code --out} names; fails for other file systems. */
-    static Path local(String out) {
-        URI uri;
+    /** {@link #check(Path, boolean)} for a local or remote RUN. */
+    static void check(Location target, boolean overwrite, DriverFiles files) {
+        if (!target.isRemote()) {
+            check(target.path().toAbsolutePath().normalize(), overwrite);
+            return;
+        }
+        URI uri = target.uri();
+        FileSystem fs = files.fileSystem(uri);
         try {
-            uri = URI.create(out);
-        } catch (IllegalArgumentException e) {
-            uri = null; // a plain path with characters URIs do not take
-        }
-        if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
-            if (!uri.getScheme().equals("file")) {
-                throw new ConfigException("--out " + out + ": expected a folder on the driver's local file system, found a "
-                        + uri.getScheme() + ": URI");
+            FileStatus status = fs.getFileStatus(new org.apache.hadoop.fs.Path(uri));
+            if (status.isFile()) {
+                throw new ConfigException("--out " + target + ": expected a folder, found a file");
             }
-            return Path.of(uri).toAbsolutePath().normalize();
+            if (!overwrite && fs.listStatus(status.getPath()).length > 0) {
+                throw new ConfigException("--out " + target + ": expected a new or empty folder, found an existing run"
+                        + " (add --overwrite to replace it)");
+            }
+        } catch (java.io.FileNotFoundException e) {
+            // a new run
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
         }
-        return Path.of(out).toAbsolutePath().normalize();
+    }
+
+    /** Checks the target and creates the staging folder: beside a local RUN, in the working copy for a remote one. */
+    static RunFolder create(Location target, boolean overwrite, DriverFiles files) {
+        if (!target.isRemote()) {
+            return create(target.path().toAbsolutePath().normalize(), overwrite);
+        }
+        check(target, overwrite, files);
+        return new RunFolder(null, overwrite, files.newFolder(), target.uri(), files);
     }
 
     /** Fails before any work if {@code target} holds something and overwriting was not asked for. */
@@ -73,7 +98,7 @@ final class RunFolder implements AutoCloseable {
         try {
             Files.createDirectories(parent);
             Path staging = Files.createDirectory(parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID()));
-            return new RunFolder(target, overwrite, staging);
+            return new RunFolder(target, overwrite, staging, null, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a staging folder beside " + target + ": " + e.getMessage(), e);
         }
@@ -86,6 +111,10 @@ final class RunFolder implements AutoCloseable {
 
     /** Makes the run visible at the target, replacing an old one when overwriting. */
     void publish() {
+        if (remote != null) {
+            publishRemote();
+            return;
+        }
         check(target, overwrite); // something may have appeared while the job ran
         Path old = null;
         try {
@@ -100,19 +129,52 @@ final class RunFolder implements AutoCloseable {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             published = true;
             if (old != null) {
-                deleteTree(old);
+                DriverFiles.deleteTree(old);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move the finished run to " + target + ": " + e.getMessage(), e);
         }
     }
 
+    private void publishRemote() {
+        Location location = Location.of(remote.toString(), "--out");
+        check(location, overwrite, files);
+        FileSystem fs = files.fileSystem(remote);
+        org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(remote);
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dst.getParent(), "." + dst.getName() + ".tmp-" + UUID.randomUUID());
+        org.apache.hadoop.fs.Path old = null;
+        try {
+            fs.mkdirs(dst.getParent());
+            fs.copyFromLocalFile(false, false, new org.apache.hadoop.fs.Path(staging.toUri()), tmp);
+            if (fs.exists(dst)) {
+                if (fs.listStatus(dst).length == 0) {
+                    fs.delete(dst, false);
+                } else {
+                    old = new org.apache.hadoop.fs.Path(dst.getParent(), "." + dst.getName() + ".old-" + UUID.randomUUID());
+                    if (!fs.rename(dst, old)) {
+                        throw new IOException("cannot move the previous run aside to " + old);
+                    }
+                }
+            }
+            if (!fs.rename(tmp, dst)) {
+                throw new IOException("cannot rename " + tmp + " to " + dst);
+            }
+            published = true;
+            if (old != null) {
+                DriverFiles.deleteQuietly(fs, old);
+            }
+        } catch (IOException e) {
+            DriverFiles.deleteQuietly(fs, tmp);
+            throw new UncheckedIOException("cannot write the finished run to " + remote + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Removes the staging folder unless it was published. */
     @Override
     public void close() {
-        if (!published) {
+        if (!published || remote != null) {
             try {
-                deleteTree(staging);
+                DriverFiles.deleteTree(staging);
             } catch (IOException e) {
                 // Best effort: a hidden, unfinished staging folder is left behind.
             }
@@ -125,27 +187,5 @@ final class RunFolder implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -1,5 +1,6 @@
 package io.quantpipe.jobs.evaluate;
 
+import io.quantpipe.jobs.DriverFiles;
 import io.quantpipe.jobs.JobContext;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.quant.BadInputException;
@@ -173,7 +174,7 @@ public final class AccuracyFallback {
      */
     public static Set<String> forQuantize(JobContext context, Path fp32File, ModelProto fp32, QuantizationPlan plan,
                                           CalibrationState state, Calibrator method, QdqOptions options, String data,
-                                          double budget, Path run) {
+                                          double budget, DriverFiles.Folder run) {
         QuantpipeConfig config = context.config();
         RunReport.invalidate(run);
         int maxSteps = config.getInt("quantpipe.quantize.fallback.max-steps");

@@ -1,6 +1,8 @@
 package io.quantpipe.jobs.evaluate;
 
 import io.quantpipe.jobs.config.QuantpipeConfig;
+import io.quantpipe.jobs.DriverFiles;
+import io.quantpipe.jobs.Location;
 import io.quantpipe.quant.BadInputException;
 import io.quantpipe.quant.ConfigException;
 import io.quantpipe.quant.calibrate.CalibrationMethod;
@@ -48,28 +50,36 @@ public final class CalibrationRun {
         this.state = state;
     }
 
-    /** The run in {@code dir}, or empty when it holds no calibration state. */
-    public static Optional<CalibrationRun> find(Path dir) {
-        Path file = dir.resolve(STATE_FILE);
-        if (!Files.isRegularFile(file)) {
+    /** The run in {@code folder}, or empty when it holds no calibration state. */
+    public static Optional<CalibrationRun> find(DriverFiles.Folder folder) {
+        Optional<Path> file = folder.fetch(STATE_FILE);
+        if (file.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new CalibrationRun(dir, read(file)));
+        folder.fetch(SCALES_JSON); // for recordedScales
+        return Optional.of(new CalibrationRun(folder.dir(), read(file.get(), RunReport.where(folder, STATE_FILE))));
     }
 
-    /** The run in {@code dir}; bad input when it holds no calibration state. */
+    /** The run in {@code folder}; bad input when it holds no calibration state. */
+    public static CalibrationRun require(DriverFiles.Folder folder, String option) {
+        return find(folder).orElseThrow(() -> new BadInputException(option + " " + folder.location() + ": expected "
+                + STATE_FILE + " from `quantpipe calibrate`, found none"));
+    }
+
+    /** {@link #require(DriverFiles.Folder, String)} of a local folder. */
     public static CalibrationRun require(Path dir, String option) {
-        return find(dir).orElseThrow(() -> new BadInputException(option + " " + dir + ": expected " + STATE_FILE
-                + " from `quantpipe calibrate`, found none"));
+        try (DriverFiles local = DriverFiles.localOnly()) {
+            return require(local.folder(Location.local(dir)), option);
+        }
     }
 
-    private static CalibrationState read(Path file) {
+    private static CalibrationState read(Path file, String name) {
         try {
             return CalibrationState.fromBytes(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + name + ": " + e.getMessage(), e);
         } catch (BadInputException e) {
-            throw new BadInputException(file + ": " + e.getMessage(), e);
+            throw new BadInputException(name + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,7 +1,9 @@
 package io.quantpipe.jobs.evaluate;
 
 import io.quantpipe.jobs.Job;
+import io.quantpipe.jobs.DriverFiles;
 import io.quantpipe.jobs.JobContext;
+import io.quantpipe.jobs.Location;
 import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.quant.BadInputException;
@@ -9,13 +11,12 @@ import io.quantpipe.quant.ConfigException;
 import io.quantpipe.quant.calibrate.CalibrationMethod;
 import io.quantpipe.quant.calibrate.CalibrationSession;
 import io.quantpipe.quant.calibrate.Calibrator;
-import io.quantpipe.quant.io.ScaleTable;
-import io.quantpipe.quant.onnx.ModelFile;
+
 import io.quantpipe.quant.onnx.QdqOptions;
-import io.quantpipe.quant.onnx.QdqPreset;
 import io.quantpipe.quant.onnx.QuantizationPlan;
 import io.quantpipe.quant.onnx.proto.OnnxIr.ModelProto;
 import io.quantpipe.quant.report.ReportInput;
+import io.quantpipe.quant.report.ReportWriter;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,15 +52,15 @@ public final class EvaluateCommand implements Job {
     private static final int WORST_LAYERS_PRINTED = 5;
 
     @Option(names = "--fp32", required = true, paramLabel = "M.onnx", description = "The FP32 model.")
-    Path fp32;
+    Location fp32;
 
     @Option(names = "--int8", paramLabel = "Q.onnx",
             description = "The model to score against it (any model with the same inputs and outputs).")
-    Path int8;
+    Location int8;
 
     @Option(names = "--calibration", paramLabel = "RUN",
             description = "Instead of --int8: a calibrate run; the int8 model of each of --methods is scored.")
-    Path calibration;
+    Location calibration;
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
             description = "With --calibration: methods to compare (default quantpipe.calibrate.methods).")
@@ -141,18 +142,22 @@ public final class EvaluateCommand implements Job {
     public void run(JobContext context) {
         checkOptions();
         QuantpipeConfig config = context.config();
-        Path run = RunReport.local(out, "--out");
+        DriverFiles files = context.files();
+        DriverFiles.Folder run = RunReport.folder(files, out, "--out");
         RunReport.invalidate(run);
-        ModelProto fp32Model = ModelFile.read(fp32);
+        Path fp32File = files.readModel(fp32, "--fp32");
+        ModelProto fp32Model = DriverFiles.read(fp32File, fp32.toString());
         EvaluationPass pass = EvaluationPass.of(fp32Model, "--fp32 " + fp32, config);
 
         List<EvaluationPass.Candidate> candidates = new ArrayList<>();
-        ReportInput.Builder report = ReportInput.builder().title("Quantization report: " + fp32.getFileName());
+        ReportInput.Builder report = ReportInput.builder().title("Quantization report: " + fp32.fileName());
         long int8Bytes;
         String compared;
         if (int8 != null) {
-            candidates.add(EvaluationPass.Candidate.of(ReportInput.DEFAULT_METHOD, ModelFile.read(int8), "--int8 " + int8));
-            int8Bytes = size(int8);
+            Path int8File = files.readModel(int8, "--int8");
+            candidates.add(EvaluationPass.Candidate.of(ReportInput.DEFAULT_METHOD, DriverFiles.read(int8File, int8.toString()),
+                    "--int8 " + int8));
+            int8Bytes = size(int8File, int8);
             compared = ReportInput.DEFAULT_METHOD;
             // A calibrate run in RUN: draw its histograms with the thresholds it recorded.
             CalibrationRun.find(run).ifPresent(c -> {
@@ -160,7 +165,7 @@ public final class EvaluateCommand implements Job {
                 report.histograms(c.histograms());
             });
         } else {
-            CalibrationRun c = CalibrationRun.require(calibration, "--calibration");
+            CalibrationRun c = CalibrationRun.require(files.folder(calibration), "--calibration");
             QuantizationPlan plan = CalibrationSession.plan(fp32Model);
             c.requireCovers(plan, "--calibration");
             Map<String, Calibrator> named = CalibrationRun.names(CalibrationMethod.parseAll(methodSpecs(config)));
@@ -188,14 +193,14 @@ public final class EvaluateCommand implements Job {
         EvaluationPass.Result result = pass.run(spark, test, candidates, perLayer ? compared : null, "evaluate");
         result.states().forEach(report::evaluation);
         report.layers(result.layers());
-        report.modelBytes(size(fp32), int8Bytes);
+        report.modelBytes(size(fp32File, fp32), int8Bytes);
         classNames(config, test, pass.classes()).ifPresent(report::classNames);
         ReportInput input = report.build();
         RunReport.write(input, run);
         RunReport.print(input, context.out(), WORST_LAYERS_PRINTED);
         context.out().printf(Locale.ROOT, "scored %d rows in %d partitions in %.3f s; wrote %s%n",
-                test.rows(), result.partitions(), result.seconds(), run.resolve("report.json"));
-        LOG.info("evaluate: report in {}", run);
+                test.rows(), result.partitions(), result.seconds(), RunReport.where(run, ReportWriter.REPORT_JSON));
+        LOG.info("evaluate: report in {}", run.location());
     }
 
     /**
@@ -227,11 +232,11 @@ public final class EvaluateCommand implements Job {
         throw new ConfigException("--primary: expected one of --methods " + named.keySet() + ", found '" + primary + "'");
     }
 
-    private static long size(Path file) {
+    private static long size(Path file, Location source) {
         try {
             return Files.size(file);
         } catch (IOException e) {
-            throw new BadInputException(file + ": expected a readable model file, found: " + e.getMessage());
+            throw new BadInputException(source + ": expected a readable model file, found: " + e.getMessage());
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.quantpipe.jobs.evaluate;
 
+import io.quantpipe.jobs.DriverFiles;
+import io.quantpipe.jobs.Location;
 import io.quantpipe.quant.ConfigException;
 import io.quantpipe.quant.eval.EvaluationSummary;
 import io.quantpipe.quant.eval.LayerError;
@@ -7,12 +9,7 @@ import io.quantpipe.quant.report.MethodEvaluation;
 import io.quantpipe.quant.report.ReportInput;
 import io.quantpipe.quant.report.ReportWriter;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -26,47 +23,42 @@ public final class RunReport {
     private RunReport() {
     }
 
-    /** The local folder {@code --out} names; other file systems are a usage error. */
-    public static Path local(String out, String option) {
-        URI uri;
-        try {
-            uri = URI.create(out);
-        } catch (IllegalArgumentException e) {
-            uri = null; // a plain path with characters URIs do not take
+    /**
+     * The run folder {@code option} names, local or on another Hadoop file system; a usage error
+     * when it is a file.
+     */
+    public static DriverFiles.Folder folder(DriverFiles files, String out, String option) {
+        DriverFiles.Folder folder = files.folder(Location.of(out, option));
+        if (folder.isFile()) {
+            throw new ConfigException(option + " " + out + ": expected a folder, found a file");
         }
-        Path p;
-        if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
-            if (!uri.getScheme().equals("file")) {
-                throw new ConfigException(option + " " + out + ": expected a folder on the driver's local file system, found a "
-                        + uri.getScheme() + ": URI");
-            }
-            p = Path.of(uri);
-        } else {
-            p = Path.of(out);
-        }
-        p = p.toAbsolutePath().normalize();
-        if (Files.exists(p) && !Files.isDirectory(p)) {
-            throw new ConfigException(option + " " + p + ": expected a folder, found a file");
-        }
-        return p;
+        return folder;
     }
 
     /**
      * Removes a previous {@code report.json} from {@code run} before a new evaluation starts: a run
      * that then fails leaves no report a script could take for its result.
      */
-    public static void invalidate(Path run) {
-        try {
-            Files.deleteIfExists(run.resolve(ReportWriter.REPORT_JSON));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove the previous report in " + run + ": " + e.getMessage(), e);
+    public static void invalidate(DriverFiles.Folder run) {
+        run.delete(ReportWriter.REPORT_JSON);
+    }
+
+    /**
+     * Writes report.json (last), report.html, metrics.parquet and layers.parquet into {@code run}
+     * (and, for a remote run, uploads them in that order).
+     */
+    public static void write(ReportInput input, DriverFiles.Folder run) {
+        invalidate(run);
+        ReportWriter.writeAll(input, run.dir());
+        for (String name : List.of(ReportWriter.METRICS_PARQUET, ReportWriter.LAYERS_PARQUET, ReportWriter.REPORT_HTML,
+                ReportWriter.REPORT_JSON)) {
+            run.publish(name);
         }
     }
 
-    /** Writes report.json (last), report.html, metrics.parquet and layers.parquet into {@code run}. */
-    public static void write(ReportInput input, Path run) {
-        invalidate(run);
-        ReportWriter.writeAll(input, run);
+    /** Where {@code name} of the run is, for messages: the local file, or the remote URI. */
+    public static String where(DriverFiles.Folder run, String name) {
+        return run.location().isRemote() ? run.location().resolve(name).toString() : run.dir().resolve(name).toString();
     }
 
     /** The summary a person reads on the console. */

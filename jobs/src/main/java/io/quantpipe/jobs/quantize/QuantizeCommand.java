@@ -1,8 +1,9 @@
 package io.quantpipe.jobs.quantize;
 
+import io.quantpipe.jobs.DriverFiles;
 import io.quantpipe.jobs.Job;
 import io.quantpipe.jobs.JobContext;
-import io.quantpipe.jobs.LocalPath;
+import io.quantpipe.jobs.Location;
 import io.quantpipe.jobs.config.ConfigResolver;
 import io.quantpipe.jobs.config.QuantpipeConfig;
 import io.quantpipe.jobs.evaluate.AccuracyFallback;
@@ -47,7 +48,7 @@ public final class QuantizeCommand implements Job {
     public static final String CACHE_FILE = "calibration.cache";
 
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "The FP32 model that was calibrated.")
-    String model;
+    Location model;
 
     @Option(names = "--run", required = true, paramLabel = "RUN", description = "The calibrate run folder; outputs go there too.")
     String run;
@@ -91,7 +92,7 @@ public final class QuantizeCommand implements Job {
     @Override
     public List<String> plan(QuantpipeConfig config) {
         List<String> plan = new ArrayList<>();
-        Path target = target();
+        Location target = target();
         if (dynamic) {
             plan.add("read " + model + ", quantize Gemm/MatMul weights to int8 per output channel, activations at run time");
             plan.add("write " + target);
@@ -114,39 +115,41 @@ public final class QuantizeCommand implements Job {
         return plan;
     }
 
-    private Path target() {
-        return out != null ? LocalPath.of(out, "--out") : runDir().resolve(MODEL_FILE);
+    private Location target() {
+        return out != null ? Location.of(out, "--out") : runDir().resolve(MODEL_FILE);
     }
 
-    private Path runDir() {
-        return LocalPath.of(run, "--run");
+    private Location runDir() {
+        return Location.of(run, "--run");
     }
 
     @Override
     public void run(JobContext context) throws IOException {
         QuantpipeConfig config = context.config();
-        Path modelPath = LocalPath.of(model, "--model");
-        ModelProto fp32 = ModelFile.read(modelPath);
-        Path target = target();
+        DriverFiles files = context.files();
+        Location target = target();
+        Path modelPath = files.readModel(model, "--model");
+        ModelProto fp32 = DriverFiles.read(modelPath, model.toString());
+        Path written = files.writable(target);
         if (accuracyBudget != null && (data == null || dynamic)) {
             throw new ConfigException("--accuracy-budget: expected --data DATASET and a calibrated (not --dynamic) model, found "
                     + (dynamic ? "--dynamic" : "no --data"));
         }
         Map<String, String> provenance = new TreeMap<>();
-        provenance.put("quantpipe.source_model", modelPath.getFileName().toString());
+        provenance.put("quantpipe.source_model", model.fileName());
         provenance.put("quantpipe.version", version());
         if (dynamic) {
             ModelProto int8 = new DynamicQuantizer(DynamicQuantizer.Options.defaults()
                     .withKeepFp32(Set.copyOf(config.getStringList("quantpipe.quantize.keep-fp32")))
                     .withProvenance(provenance)).quantize(fp32);
-            ModelFile.write(int8, target);
-            summary(context, modelPath, target, "dynamic", "cpu", List.of());
+            ModelFile.write(int8, written);
+            files.publish(written, target);
+            summary(context, modelPath, written, target, "dynamic", "cpu", List.of());
             return;
         }
-        Path statePath = runDir().resolve(STATE_FILE);
-        if (!Files.isRegularFile(statePath)) {
-            throw new BadInputException("--run " + run + ": expected " + STATE_FILE + " from `quantpipe calibrate`, found none");
-        }
+        DriverFiles.Folder runFolder = files.folder(runDir());
+        Path statePath = runFolder.fetch(STATE_FILE).orElseThrow(() -> new BadInputException(
+                "--run " + run + ": expected " + STATE_FILE + " from `quantpipe calibrate`, found none"));
         CalibrationState state = CalibrationState.fromBytes(Files.readAllBytes(statePath));
         QdqPreset qdqPreset = QdqPreset.parse(config.quantizePreset());
         Calibrator calibrator = CalibrationMethod.parse(config.quantizeMethod());
@@ -160,25 +163,28 @@ public final class QuantizeCommand implements Job {
         if (accuracyBudget != null) {
             keep = AccuracyFallback.forQuantize(context, modelPath, fp32, plan, state, calibrator,
                     QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(config.quantizeWeightRange()), data,
-                    accuracyBudget, runDir());
+                    accuracyBudget, runFolder);
         }
         provenance.put("quantpipe.calibration.method", CalibrationMethod.spec(calibrator));
         QdqOptions options = QdqOptions.of(qdqPreset).withKeepFp32(keep).withWeightRange(config.quantizeWeightRange())
                 .withProvenance(provenance);
         ModelProto int8 = CalibrationSession.int8Model(plan, state, calibrator, options);
-        ModelFile.write(int8, target);
+        ModelFile.write(int8, written);
+        files.publish(written, target);
         String algorithm = calibrator instanceof MinMaxCalibrator ? "MinMaxCalibration" : TensorRtCache.DEFAULT_ALGORITHM;
         TensorRtCache cache = CalibrationSession.tensorRtCache(plan.keepingFp32(keep), state, calibrator, algorithm);
-        AtomicFiles.write(runDir().resolve(CACHE_FILE), cache.toText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        summary(context, modelPath, target, CalibrationMethod.spec(calibrator), qdqPreset.configName(),
+        AtomicFiles.write(runFolder.dir().resolve(CACHE_FILE), cache.toText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        runFolder.publish(CACHE_FILE);
+        summary(context, modelPath, written, target, CalibrationMethod.spec(calibrator), qdqPreset.configName(),
                 plan.keepingFp32(keep).fp32Nodes().stream().map(n -> n.name() + " (" + n.opType() + ", " + n.reason() + ")").toList());
     }
 
-    private static void summary(JobContext context, Path fp32, Path int8, String method, String preset, List<String> fp32Nodes)
-            throws IOException {
+    private static void summary(JobContext context, Path fp32, Path int8, Location target, String method, String preset,
+                                List<String> fp32Nodes) throws IOException {
         long a = Files.size(fp32);
         long b = Files.size(int8);
-        context.out().printf("int8 model: %s (%d bytes, %.1f%% of the FP32 model's %d)%n", int8, b, 100.0 * b / a, a);
+        context.out().printf("int8 model: %s (%d bytes, %.1f%% of the FP32 model's %d)%n", target.isRemote() ? target : int8, b,
+                100.0 * b / a, a);
         context.out().printf("method %s, preset %s%n", method, preset);
         if (!fp32Nodes.isEmpty()) {
             context.out().println("left in FP32: " + String.join("; ", fp32Nodes));

@@ -64,12 +64,4 @@ class RunFolderTest {
         Files.writeString(target, "x");
         assertThrows(ConfigException.class, () -> RunFolder.check(target, true));
     }
-
-    @Test
-    void onlyLocalFoldersAreTaken() {
-        assertEquals(dir.resolve("x"), RunFolder.local(dir.resolve("x").toUri().toString()));
-        assertEquals(Path.of("rel").toAbsolutePath(), RunFolder.local("rel"));
-        ConfigException e = assertThrows(ConfigException.class, () -> RunFolder.local("hdfs://nn/runs/r"));
-        assertTrue(e.getMessage().contains("local file system"), e.getMessage());
-    }
 }
