@@ -32,11 +32,11 @@ final class RunFolder implements AutoCloseable {
     private final Path target;
     private final boolean overwrite;
     private final Path staging;
-    private final URI remote;
+    private final Location remote;
     private final DriverFiles files;
     private boolean published;
 
-    private RunFolder(Path target, boolean overwrite, Path staging, URI remote, DriverFiles files) {
+    private RunFolder(Path target, boolean overwrite, Path staging, Location remote, DriverFiles files) {
         this.target = target;
         this.overwrite = overwrite;
         this.staging = staging;
@@ -74,7 +74,7 @@ final class RunFolder implements AutoCloseable {
             return create(target.path().toAbsolutePath().normalize(), overwrite);
         }
         check(target, overwrite, files);
-        return new RunFolder(null, overwrite, files.newFolder(), target.uri(), files);
+        return new RunFolder(null, overwrite, files.newFolder(), target, files);
     }
 
     /** Fails before any work if {@code target} holds something and overwriting was not asked for. */
@@ -137,10 +137,9 @@ final class RunFolder implements AutoCloseable {
     }
 
     private void publishRemote() {
-        Location location = Location.of(remote.toString(), "--out");
-        check(location, overwrite, files);
-        FileSystem fs = files.fileSystem(remote);
-        org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(remote);
+        check(remote, overwrite, files); // something may have appeared while the job ran
+        FileSystem fs = files.fileSystem(remote.uri());
+        org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(remote.uri());
         org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dst.getParent(), "." + dst.getName() + ".tmp-" + UUID.randomUUID());
         org.apache.hadoop.fs.Path old = null;
         try {
