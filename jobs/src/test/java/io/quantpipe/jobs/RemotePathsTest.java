@@ -121,6 +121,18 @@ class RemotePathsTest {
     }
 
     @Test
+    void quantizeWithAnAccuracyBudgetWritesItsReportThere() throws IOException {
+        ok(cli("calibrate", "--model", uri("models/fashion_cnn.onnx"), "--data", CALIBRATION, "--out", uri("runs/budget")));
+        Cli r = ok(cli("quantize", "--model", uri("models/fashion_cnn.onnx"), "--run", uri("runs/budget"),
+                "--accuracy-budget", "50", "--data", TEST));
+        assertTrue(r.out().contains("fallback met the budget"), r.out());
+        JsonNode report = JSON.readTree(remote.resolve("runs/budget/report.json").toFile());
+        assertEquals(1000, report.get("summary").get("rows").asLong());
+        assertTrue(names(remote.resolve("runs/budget")).containsAll(List.of("model.int8.onnx", "calibration.cache",
+                "report.html", "metrics.parquet", "layers.parquet")));
+    }
+
+    @Test
     void evaluateScoresTheMethodsOfARemoteCalibrationRun() throws IOException {
         ok(cli("evaluate", "--fp32", uri("models/fashion_cnn.onnx"), "--calibration", uri("runs/r1"), "--methods", "minmax,mse",
                 "--data", TEST, "--out", uri("evals/e1")));
