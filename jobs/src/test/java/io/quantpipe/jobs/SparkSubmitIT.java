@@ -112,12 +112,18 @@ class SparkSubmitIT {
         }
     }
 
+    /**
+     * Also runs with the example conf/spark-defaults.conf, its executor size overridden on the command
+     * line to fit the local cluster's 1-core, 1 GB workers (as command-line options win over the file).
+     */
     @Test
     void calibratesOnExecutorJvmsToTheSameScalesAsLocalMode() throws Exception {
         String model = JobJarIT.MODEL.toString();
         String data = ProcessRun.ROOT.resolve("data/samples/fashion-mnist-train-2k").toString();
-        ProcessRun cluster = submit(Map.of(), onCluster("calibrate", "--model", model, "--data", data,
-                "--out", "cluster-run", "--partitions", "3").toArray(String[]::new));
+        List<String> args = new ArrayList<>(List.of("--properties-file", ProcessRun.ROOT.resolve("conf/spark-defaults.conf").toString(),
+                "--conf", "spark.executor.cores=1", "--conf", "spark.executor.memory=1g"));
+        args.addAll(onCluster("calibrate", "--model", model, "--data", data, "--out", "cluster-run", "--partitions", "3"));
+        ProcessRun cluster = submit(Map.of(), args.toArray(String[]::new));
         assertEquals(0, cluster.code(), cluster.toString());
 
         // The same calibration in this JVM's local[2] session, on the dataset's own two partitions.

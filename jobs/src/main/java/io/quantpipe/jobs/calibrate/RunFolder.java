@@ -25,8 +25,8 @@ import java.util.UUID;
  *
  * <p>RUN on another Hadoop file system ({@code hdfs:}, {@code s3a:}, ...) is staged in a local
  * working folder; publishing uploads it to the hidden name beside RUN, then renames it the same way
- * (one step on HDFS; S3 renames by copying, so there the run appears file by file, but under the
- * hidden name).
+ * (one step on HDFS; S3 renames by copying, so there the files appear one by one under RUN, each
+ * complete).
  */
 final class RunFolder implements AutoCloseable {
     private final Path target;
