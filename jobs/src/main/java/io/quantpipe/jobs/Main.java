@@ -146,7 +146,9 @@ public final class Main {
     private int failure(Throwable t, boolean verbose) {
         int code = ExitCodes.of(t);
         QuantpipeException cause = ExitCodes.quantpipeCause(t);
+        String io = cause == null ? ExitCodes.ioFailure(t) : null;
         String message = cause != null ? cause.getMessage()
+                : io != null ? "I/O error: " + io
                 : "internal error: " + t.getClass().getName() + ": " + t.getMessage();
         FAILURES.error(oneLine(message), t);
         error(code, cause == null && !verbose ? message + " (--verbose prints the stack trace)" : message);

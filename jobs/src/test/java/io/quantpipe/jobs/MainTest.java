@@ -168,6 +168,19 @@ class MainTest {
     }
 
     @Test
+    void fileErrorsSayWhatFailedWithTheReasonJavaKeepsInTheExceptionType() {
+        Cli r = Cli.run(only(() -> new Boom(new java.io.UncheckedIOException("cannot write /x/y.onnx: /x",
+                new java.nio.file.NotDirectoryException("/x")))), "boom");
+        assertEquals(ExitCodes.INTERNAL, r.code());
+        assertEquals(List.of("quantpipe: error: I/O error: cannot write /x/y.onnx: /x (not a folder) "
+                + "(--verbose prints the stack trace)"), r.errLines());
+        Cli denied = Cli.run(only(() -> new Boom(new java.io.UncheckedIOException("cannot read /r: /r: Permission denied",
+                new java.nio.file.AccessDeniedException("/r", null, "Permission denied")))), "boom");
+        assertEquals(List.of("quantpipe: error: I/O error: cannot read /r: /r: Permission denied "
+                + "(--verbose prints the stack trace)"), denied.errLines(), "a reason already in the message is not repeated");
+    }
+
+    @Test
     void verbosePrintsTheStackTraceAfterTheErrorLine() {
         Cli r = Cli.run(only(() -> new Boom(new IllegalStateException("bad"))), "boom", "--verbose");
         assertEquals(ExitCodes.INTERNAL, r.code());

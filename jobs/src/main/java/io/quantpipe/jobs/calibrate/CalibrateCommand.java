@@ -138,9 +138,17 @@ public final class CalibrateCommand implements Job {
         QdqPreset preset = QdqPreset.parse(config.quantizePreset());
         FaultInjection faults = FaultInjection.from(config);
         Location run = observing ? Location.of(out, "--out") : null;
-        if (observing) {
-            RunFolder.check(run, overwrite, context.files());
+        // The staging folder is made before the pass: an --out that cannot be written fails at once.
+        try (RunFolder folder = observing ? RunFolder.create(run, overwrite, context.files()) : null) {
+            calibrate(context, start, calibrators, preset, faults, run, folder);
         }
+    }
+
+    /** The pass and, when observing ({@code folder} not null), the run's files. */
+    private void calibrate(JobContext context, long start, List<Calibrator> calibrators, QdqPreset preset,
+                           FaultInjection faults, Location run, RunFolder folder) {
+        boolean observing = folder != null;
+        QuantpipeConfig config = context.config();
         CalibrationModel fp32 = CalibrationModel.load(context.files().readModel(model, "--model"), model.toString());
         LOG.info("calibrate: model {} planned, {} tensors to calibrate ({})", model, fp32.tensors().size(), since(start));
 
@@ -190,27 +198,25 @@ public final class CalibrateCommand implements Job {
 
         CalibrationState state = result.state();
         List<String> outputs = List.of(SCALES_JSON, SCALES_PARQUET, HISTOGRAMS_PARQUET, STATE, SUMMARY);
-        try (RunFolder folder = RunFolder.create(run, overwrite, context.files())) {
-            // The tables (the methods' searches) are computed while the state's own files are written.
-            long tablesStart = System.nanoTime();
-            CompletableFuture<ScaleTable> tables = CompletableFuture.supplyAsync(
-                    () -> CalibrationTables.compute(state, calibrators, preset.activationSpec()));
-            HistogramsParquet.write(state, folder.file(HISTOGRAMS_PARQUET));
-            AtomicFiles.write(folder.file(STATE), result.stateBytes());
-            ScaleTable table = join(tables);
-            double tablesSeconds = (System.nanoTime() - tablesStart) / 1e9;
-            ScalesJson.write(table, folder.file(SCALES_JSON));
-            ScalesParquet.write(table, folder.file(SCALES_PARQUET));
-            double total = (System.nanoTime() - start) / 1e9;
-            new CalibrationSummary(version(), result.rows(), result.partitions(), pass.failedAttempts,
-                    specList(calibrators), preset.configName(), batchSize, config.binsPerSide(),
-                    fp32.file().toString(), fp32.sha256(), fp32.inputName(), fp32.inputDims(), data,
-                    layout.column(), layout.encoding().metadataName(), dataset.layout().rowShape(),
-                    config.nonFinite().name().toLowerCase(Locale.ROOT), result.nonFiniteRows(),
-                    result.nonFiniteValues(), state, total, pass.seconds, tablesSeconds, outputs)
-                    .write(folder.file(SUMMARY));
-            folder.publish();
-        }
+        // The tables (the methods' searches) are computed while the state's own files are written.
+        long tablesStart = System.nanoTime();
+        CompletableFuture<ScaleTable> tables = CompletableFuture.supplyAsync(
+                () -> CalibrationTables.compute(state, calibrators, preset.activationSpec()));
+        HistogramsParquet.write(state, folder.file(HISTOGRAMS_PARQUET));
+        AtomicFiles.write(folder.file(STATE), result.stateBytes());
+        ScaleTable table = join(tables);
+        double tablesSeconds = (System.nanoTime() - tablesStart) / 1e9;
+        ScalesJson.write(table, folder.file(SCALES_JSON));
+        ScalesParquet.write(table, folder.file(SCALES_PARQUET));
+        double total = (System.nanoTime() - start) / 1e9;
+        new CalibrationSummary(version(), result.rows(), result.partitions(), pass.failedAttempts,
+                specList(calibrators), preset.configName(), batchSize, config.binsPerSide(),
+                fp32.file().toString(), fp32.sha256(), fp32.inputName(), fp32.inputDims(), data,
+                layout.column(), layout.encoding().metadataName(), dataset.layout().rowShape(),
+                config.nonFinite().name().toLowerCase(Locale.ROOT), result.nonFiniteRows(),
+                result.nonFiniteValues(), state, total, pass.seconds, tablesSeconds, outputs)
+                .write(folder.file(SUMMARY));
+        folder.publish();
         context.out().println(String.format(Locale.ROOT,
                 "calibrated %d tensors over %d rows in %d partitions, pass %.3f s (%.0f rows/s); methods %s; wrote %s",
                 state.tensors().size(), result.rows(), result.partitions(), pass.seconds, result.rows() / pass.seconds,

@@ -74,6 +74,13 @@ final class RunFolder implements AutoCloseable {
             return create(target.path().toAbsolutePath().normalize(), overwrite);
         }
         check(target, overwrite, files);
+        URI uri = target.uri();
+        try {
+            // As for a local RUN, the parent is made now: a place that cannot be written fails before the work.
+            files.fileSystem(uri).mkdirs(new org.apache.hadoop.fs.Path(uri).getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the folder of " + target + ": " + e.getMessage(), e);
+        }
         return new RunFolder(null, overwrite, files.newFolder(), target, files);
     }
 

@@ -123,6 +123,15 @@ class CalibrateBadInputTest {
     }
 
     @Test
+    void anOutThatCannotBeWrittenFailsBeforeTheModelOrTheDataAreRead() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Cli r = calibrate(dir.resolve("no-model.onnx"), dir.resolve("no-data").toString(), file.resolve("run"));
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(List.of("quantpipe: error: I/O error: cannot create a staging folder beside " + file.resolve("run")
+                + ": " + file + " (already exists) (--verbose prints the stack trace)"), r.errLines());
+    }
+
+    @Test
     void missingTensorColumn() {
         assertBadInput(calibrate(TRAIN_2K, run(), "--set", "quantpipe.data.tensor-column=pixels"),
                 "expected a tensor column 'pixels'", "found columns [index, image, label]");
