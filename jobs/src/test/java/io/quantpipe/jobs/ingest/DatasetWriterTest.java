@@ -40,12 +40,20 @@ class DatasetWriterTest {
         SparkSession spark = TestSpark.session();
         Path out = dir.resolve("out").resolve("ds");
         String marker = dir.resolve("partition-0-ended").toString();
+        String started = dir.resolve("partition-0-started").toString();
         FlatMapFunction<Iterator<Integer>, Row> slowOrFailing = ids -> {
             List<Row> mine = new ArrayList<>();
             ids.forEachRemaining(i -> mine.add(RowFactory.create(i)));
             if (TaskContext.getPartitionId() == 1) {
+                // Fail only once partition 0 is in its work: failing first would let Spark kill
+                // partition 0 before it starts, and there would be nothing to wait for.
+                long giveUp = System.nanoTime() + 10_000_000_000L;
+                while (!Files.exists(Path.of(started)) && System.nanoTime() < giveUp) {
+                    Thread.sleep(5);
+                }
                 throw new IllegalStateException("partition 1 fails");
             }
+            Files.writeString(Path.of(started), "");
             // Work that does not stop on an interrupt (Spark interrupts the tasks of a failed job).
             long end = System.nanoTime() + 1_000_000_000L;
             while (System.nanoTime() < end) {
