@@ -81,24 +81,20 @@ public final class DriverFiles implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        URI parent = parent(file.uri());
+        org.apache.hadoop.fs.Path parent = new org.apache.hadoop.fs.Path(file.uri()).getParent();
         for (String location : ExternalData.locations(ModelFile.parse(bytes, file.toString()))) {
             Path target = folder.resolve(location).normalize();
             if (!target.startsWith(folder) || location.isEmpty()) {
                 continue; // loading the model rejects a location outside its folder, naming it
             }
-            URI source = URI.create(parent + "/" + location);
+            // A Hadoop path takes the location as it is (spaces and all), where a URI would need escaping.
+            URI source = new org.apache.hadoop.fs.Path(parent, location).toUri();
             if (!download(source, target)) {
                 throw new BadInputException(option + " " + file + ": expected its external data file " + source
                         + ", found none");
             }
         }
         return local;
-    }
-
-    /** The model at {@code file} (a local copy when remote, with its external data), read and checked. */
-    public ModelProto loadModel(Location file, String option) {
-        return read(readModel(file, option), file.toString());
     }
 
     /**
@@ -220,11 +216,6 @@ public final class DriverFiles implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("could not remove {}: {}", path, e.getMessage());
         }
-    }
-
-    private static URI parent(URI file) {
-        String s = file.toString();
-        return URI.create(s.substring(0, s.lastIndexOf('/')));
     }
 
     @Override

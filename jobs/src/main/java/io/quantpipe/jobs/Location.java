@@ -45,19 +45,25 @@ public final class Location {
         }
     }
 
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:");
+
     private static Location parse(String text, String context) {
         URI uri;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            return new Location(text, Path.of(text), null); // e.g. a space in a plain path
+            if (!SCHEME.matcher(text).lookingAt()) {
+                return new Location(text, Path.of(text), null); // e.g. a space in a plain path
+            }
+            // hdfs://nn/my runs/r1: Hadoop takes such paths unescaped, and so do we.
+            uri = new org.apache.hadoop.fs.Path(text).toUri();
         }
         String scheme = uri.getScheme();
         if (scheme == null || scheme.length() == 1) { // no scheme, or a Windows drive letter
             return new Location(text, Path.of(text), null);
         }
         if (scheme.equals("file")) {
-            return new Location(text, LocalPath.parse(text, context), null);
+            return new Location(text, uri.isOpaque() ? LocalPath.parse(text, context) : fileUriPath(uri, context), null);
         }
         if (uri.isOpaque() || uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
             throw new ConfigException(context + "expected a local path or a file system URI with a path, such as "
@@ -66,6 +72,14 @@ public final class Location {
         // hdfs://nn/runs/r1/ and hdfs://nn/runs/r1 are one folder; its parent is hdfs://nn/runs either way.
         String trimmed = uri.toString().replaceAll("/+$", "");
         return new Location(text, null, URI.create(trimmed));
+    }
+
+    /** The local path of a hierarchical {@code file:} URI; a usage error when it names a host. */
+    private static Path fileUriPath(URI uri, String context) {
+        if (uri.getAuthority() != null && !uri.getAuthority().isEmpty()) {
+            throw new ConfigException(context + "expected a local file: URI, found host '" + uri.getAuthority() + "'");
+        }
+        return Path.of(uri.getPath());
     }
 
     /** Whether this lives on a file system other than the driver's own. */

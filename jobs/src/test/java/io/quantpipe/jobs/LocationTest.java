@@ -33,6 +33,17 @@ class LocationTest {
     }
 
     @Test
+    void pathsWithSpacesAreTakenAsHadoopTakesThem() {
+        Location run = Location.of("hdfs://nn/my runs/r 1", "--out");
+        assertTrue(run.isRemote());
+        assertEquals("/my runs/r 1", run.uri().getPath());
+        assertEquals("r 1", run.fileName());
+        assertEquals("/my runs/r 1/scales.json", run.resolve("scales.json").uri().getPath());
+        assertEquals(Path.of("/m/a b.onnx"), Location.of("file:///m/a b.onnx", "--model").path());
+        assertEquals(Path.of("runs/a b"), Location.of("runs/a b", "--out").path());
+    }
+
+    @Test
     void aRemoteUriWithoutAPathIsAUsageErrorNamingTheOption() {
         ConfigException e = assertThrows(ConfigException.class, () -> Location.of("s3a://bucket", "--model"));
         assertEquals("--model s3a://bucket: expected a local path or a file system URI with a path, such as "

@@ -144,8 +144,8 @@ class RemotePathsTest {
     void aModelWithExternalDataIsFetchedWithItsDataFile() throws IOException {
         Path ext = remote.resolve("ext/model.onnx");
         Files.createDirectories(ext.getParent());
-        ModelFile.writeWithExternalData(ModelFile.read(MODEL), ext, "model.data", 1024);
-        assertEquals(List.of("model.data", "model.onnx"), names(ext.getParent()));
+        ModelFile.writeWithExternalData(ModelFile.read(MODEL), ext, "weights 1.bin", 1024);
+        assertEquals(List.of("model.onnx", "weights 1.bin"), names(ext.getParent()));
         ok(cli("calibrate", "--model", uri("ext/model.onnx"), "--data", CALIBRATION, "--out", uri("runs/ext")));
         assertArrayEquals(Files.readAllBytes(local.resolve("run/scales.json")),
                 Files.readAllBytes(remote.resolve("runs/ext/scales.json")));
