@@ -163,23 +163,27 @@ public final class DriverFiles implements AutoCloseable {
                 + "' (its connector, e.g. hadoop-aws for s3a:, is missing from the classpath)");
     }
 
+    /** What is at a remote {@code uri}: empty when nothing is. */
+    public Optional<FileStatus> status(URI uri) {
+        try {
+            return Optional.of(fileSystem(uri).getFileStatus(new org.apache.hadoop.fs.Path(uri)));
+        } catch (java.io.FileNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Copies a remote file to {@code local}; false when there is no such file. */
     private boolean download(URI source, Path local) {
-        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(source);
-        FileSystem fs = fileSystem(source);
+        Optional<FileStatus> status = status(source);
+        if (status.isEmpty() || !status.get().isFile()) {
+            return false;
+        }
         try {
-            FileStatus status;
-            try {
-                status = fs.getFileStatus(path);
-            } catch (java.io.FileNotFoundException e) {
-                return false;
-            }
-            if (!status.isFile()) {
-                return false;
-            }
             Files.createDirectories(local.getParent());
-            fs.copyToLocalFile(false, path, new org.apache.hadoop.fs.Path(local.toUri()), true);
-            LOG.info("read {} ({} bytes)", source, status.getLen());
+            fileSystem(source).copyToLocalFile(false, status.get().getPath(), new org.apache.hadoop.fs.Path(local.toUri()), true);
+            LOG.info("read {} ({} bytes)", source, status.get().getLen());
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + source + ": " + e.getMessage(), e);
@@ -187,26 +191,39 @@ public final class DriverFiles implements AutoCloseable {
     }
 
     /**
-     * Uploads a local file or folder to {@code target}: first to a hidden name beside it, then
-     * renamed, replacing what was there. Not one atomic step on every file system (S3 renames by
-     * copying), but a reader never finds a half-written file at {@code target}.
+     * Uploads a local file or folder to {@code target}: first to a hidden name beside it; then
+     * whatever was at {@code target} is moved aside, the upload renamed into place, and the old one
+     * removed. Not one atomic step on every file system (S3 renames by copying), but a reader never
+     * finds a half-written file at {@code target}, nor the old one gone before the new one is there.
      */
-    private void upload(Path local, URI target) {
+    public void upload(Path local, URI target) {
         FileSystem fs = fileSystem(target);
         org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(target);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dst.getParent(), "." + dst.getName() + ".tmp-" + UUID.randomUUID());
+        org.apache.hadoop.fs.Path tmp = hiddenSibling(dst, "tmp");
         try {
             fs.copyFromLocalFile(false, false, new org.apache.hadoop.fs.Path(local.toUri()), tmp);
-            if (fs.exists(dst) && !fs.delete(dst, true)) {
-                throw new IOException("cannot remove the previous " + dst);
+            org.apache.hadoop.fs.Path old = null;
+            if (fs.exists(dst)) {
+                old = hiddenSibling(dst, "old");
+                if (!fs.rename(dst, old)) {
+                    throw new IOException("cannot move the previous " + dst + " aside to " + old);
+                }
             }
             if (!fs.rename(tmp, dst)) {
                 throw new IOException("cannot rename " + tmp + " to " + dst);
+            }
+            if (old != null) {
+                deleteQuietly(fs, old);
             }
         } catch (IOException e) {
             deleteQuietly(fs, tmp);
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code .<name>.<what>-<uuid>} beside {@code path}. */
+    private static org.apache.hadoop.fs.Path hiddenSibling(org.apache.hadoop.fs.Path path, String what) {
+        return new org.apache.hadoop.fs.Path(path.getParent(), "." + path.getName() + "." + what + "-" + UUID.randomUUID());
     }
 
     /** Removes a remote file or tree, logging (not throwing) a failure: for clean-up after another error. */
@@ -285,6 +302,11 @@ public final class DriverFiles implements AutoCloseable {
             return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
         }
 
+        /** Where {@code name} of the folder is, for messages: the local file, or the remote URI. */
+        public String where(String name) {
+            return target.isRemote() ? target.resolve(name).toString() : local.resolve(name).toString();
+        }
+
         /** Makes the locally written {@code name} visible in the folder (an upload when remote). */
         public void publish(String name) {
             if (target.isRemote()) {
@@ -311,15 +333,7 @@ public final class DriverFiles implements AutoCloseable {
             if (!target.isRemote()) {
                 return Files.exists(local) && !Files.isDirectory(local);
             }
-            URI uri = target.uri();
-            try {
-                FileStatus s = fileSystem(uri).getFileStatus(new org.apache.hadoop.fs.Path(uri));
-                return s.isFile();
-            } catch (java.io.FileNotFoundException e) {
-                return false;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
-            }
+            return status(target.uri()).map(FileStatus::isFile).orElse(false);
         }
     }
 }

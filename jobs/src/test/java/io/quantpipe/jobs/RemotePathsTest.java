@@ -95,6 +95,14 @@ class RemotePathsTest {
         assertEquals(List.of("q.onnx"), names(other.getParent()));
         assertEquals(ModelFile.read(other).getGraph().getNodeCount(),
                 ModelFile.read(local.resolve("run/model.int8.onnx")).getGraph().getNodeCount());
+        // A model written over another: replaced, nothing hidden left beside it.
+        for (String method : List.of("minmax", "mse")) {
+            ok(cli("quantize", "--model", uri("models/fashion_cnn.onnx"), "--run", uri("runs/r1"), "--method", method,
+                    "--out", uri("replaced/q.onnx")));
+        }
+        assertArrayEquals(Files.readAllBytes(local.resolve("run/model.int8.onnx")),
+                Files.readAllBytes(remote.resolve("replaced/q.onnx")));
+        assertEquals(List.of("q.onnx"), names(remote.resolve("replaced")));
     }
 
     @Test

@@ -4,7 +4,6 @@ import io.quantpipe.jobs.DriverFiles;
 import io.quantpipe.jobs.Location;
 import io.quantpipe.quant.ConfigException;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -50,21 +50,22 @@ final class RunFolder implements AutoCloseable {
             check(target.path().toAbsolutePath().normalize(), overwrite);
             return;
         }
-        URI uri = target.uri();
-        FileSystem fs = files.fileSystem(uri);
-        try {
-            FileStatus status = fs.getFileStatus(new org.apache.hadoop.fs.Path(uri));
-            if (status.isFile()) {
-                throw new ConfigException("--out " + target + ": expected a folder, found a file");
+        Optional<FileStatus> status = files.status(target.uri());
+        if (status.isEmpty()) {
+            return; // a new run
+        }
+        if (status.get().isFile()) {
+            throw new ConfigException("--out " + target + ": expected a folder, found a file");
+        }
+        if (!overwrite) {
+            try {
+                if (files.fileSystem(target.uri()).listStatus(status.get().getPath()).length > 0) {
+                    throw new ConfigException("--out " + target + ": expected a new or empty folder, found an existing run"
+                            + " (add --overwrite to replace it)");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + target + ": " + e.getMessage(), e);
             }
-            if (!overwrite && fs.listStatus(status.getPath()).length > 0) {
-                throw new ConfigException("--out " + target + ": expected a new or empty folder, found an existing run"
-                        + " (add --overwrite to replace it)");
-            }
-        } catch (java.io.FileNotFoundException e) {
-            // a new run
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
         }
     }
 
@@ -145,34 +146,8 @@ final class RunFolder implements AutoCloseable {
 
     private void publishRemote() {
         check(remote, overwrite, files); // something may have appeared while the job ran
-        FileSystem fs = files.fileSystem(remote.uri());
-        org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(remote.uri());
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dst.getParent(), "." + dst.getName() + ".tmp-" + UUID.randomUUID());
-        org.apache.hadoop.fs.Path old = null;
-        try {
-            fs.mkdirs(dst.getParent());
-            fs.copyFromLocalFile(false, false, new org.apache.hadoop.fs.Path(staging.toUri()), tmp);
-            if (fs.exists(dst)) {
-                if (fs.listStatus(dst).length == 0) {
-                    fs.delete(dst, false);
-                } else {
-                    old = new org.apache.hadoop.fs.Path(dst.getParent(), "." + dst.getName() + ".old-" + UUID.randomUUID());
-                    if (!fs.rename(dst, old)) {
-                        throw new IOException("cannot move the previous run aside to " + old);
-                    }
-                }
-            }
-            if (!fs.rename(tmp, dst)) {
-                throw new IOException("cannot rename " + tmp + " to " + dst);
-            }
-            published = true;
-            if (old != null) {
-                DriverFiles.deleteQuietly(fs, old);
-            }
-        } catch (IOException e) {
-            DriverFiles.deleteQuietly(fs, tmp);
-            throw new UncheckedIOException("cannot write the finished run to " + remote + ": " + e.getMessage(), e);
-        }
+        files.upload(staging, remote.uri());
+        published = true;
     }
 
     /** Removes the staging folder unless it was published. */
