@@ -57,7 +57,7 @@ public final class CalibrationRun {
             return Optional.empty();
         }
         folder.fetch(SCALES_JSON); // for recordedScales
-        return Optional.of(new CalibrationRun(folder.dir(), read(file.get(), RunReport.where(folder, STATE_FILE))));
+        return Optional.of(new CalibrationRun(folder.dir(), read(file.get(), folder.where(STATE_FILE))));
     }
 
     /** The run in {@code folder}; bad input when it holds no calibration state. */

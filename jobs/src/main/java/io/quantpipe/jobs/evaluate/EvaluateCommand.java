@@ -199,7 +199,7 @@ public final class EvaluateCommand implements Job {
         RunReport.write(input, run);
         RunReport.print(input, context.out(), WORST_LAYERS_PRINTED);
         context.out().printf(Locale.ROOT, "scored %d rows in %d partitions in %.3f s; wrote %s%n",
-                test.rows(), result.partitions(), result.seconds(), RunReport.where(run, ReportWriter.REPORT_JSON));
+                test.rows(), result.partitions(), result.seconds(), run.where(ReportWriter.REPORT_JSON));
         LOG.info("evaluate: report in {}", run.location());
     }
 

@@ -50,15 +50,7 @@ public final class RunReport {
     public static void write(ReportInput input, DriverFiles.Folder run) {
         invalidate(run);
         ReportWriter.writeAll(input, run.dir());
-        for (String name : List.of(ReportWriter.METRICS_PARQUET, ReportWriter.LAYERS_PARQUET, ReportWriter.REPORT_HTML,
-                ReportWriter.REPORT_JSON)) {
-            run.publish(name);
-        }
-    }
-
-    /** Where {@code name} of the run is, for messages: the local file, or the remote URI. */
-    public static String where(DriverFiles.Folder run, String name) {
-        return run.location().isRemote() ? run.location().resolve(name).toString() : run.dir().resolve(name).toString();
+        ReportWriter.FILES.forEach(run::publish);
     }
 
     /** The summary a person reads on the console. */

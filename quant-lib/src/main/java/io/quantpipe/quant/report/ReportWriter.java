@@ -1,6 +1,7 @@
 package io.quantpipe.quant.report;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Writes a run's evaluation outputs into its folder: {@code report.json}, {@code report.html},
@@ -13,6 +14,8 @@ public final class ReportWriter {
     public static final String REPORT_HTML = "report.html";
     public static final String METRICS_PARQUET = "metrics.parquet";
     public static final String LAYERS_PARQUET = "layers.parquet";
+    /** The four files in the order {@link #writeAll} writes them: {@code report.json} last. */
+    public static final List<String> FILES = List.of(METRICS_PARQUET, LAYERS_PARQUET, REPORT_HTML, REPORT_JSON);
 
     private ReportWriter() {
     }
