@@ -3,8 +3,6 @@ package io.quantpipe.jobs;
 import io.quantpipe.quant.ConfigException;
 import picocli.CommandLine;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 
 /**
@@ -39,26 +37,11 @@ public final class LocalPath {
 
     /** {@code path} as a local path; errors start with {@code context}. */
     static Path parse(String path, String context) {
-        URI uri;
-        try {
-            uri = new URI(path);
-        } catch (URISyntaxException e) {
-            return Path.of(path); // e.g. a space in a plain path
-        }
-        if (uri.getScheme() == null) {
-            return Path.of(path);
-        }
-        if (!"file".equals(uri.getScheme())) {
+        Location location = Location.parse(path, context);
+        if (location.isRemote()) {
             throw new ConfigException(context + "expected a local path or file: URI, found a "
-                    + uri.getScheme() + ": URI (this command works on the driver's file system)");
+                    + location.uri().getScheme() + ": URI (this command works on the driver's file system)");
         }
-        if (uri.isOpaque()) { // file:relative/path
-            return Path.of(uri.getSchemeSpecificPart());
-        }
-        if (uri.getAuthority() != null && !uri.getAuthority().isEmpty()) {
-            throw new ConfigException(context + "expected a local file: URI, found host '"
-                    + uri.getAuthority() + "'");
-        }
-        return Path.of(uri.getPath());
+        return location.path();
     }
 }

@@ -47,7 +47,8 @@ public final class Location {
 
     private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:");
 
-    private static Location parse(String text, String context) {
+    /** {@code text} as a location; errors start with {@code context}. */
+    static Location parse(String text, String context) {
         URI uri;
         try {
             uri = new URI(text);
@@ -63,7 +64,7 @@ public final class Location {
             return new Location(text, Path.of(text), null);
         }
         if (scheme.equals("file")) {
-            return new Location(text, uri.isOpaque() ? LocalPath.parse(text, context) : fileUriPath(uri, context), null);
+            return new Location(text, uri.isOpaque() ? Path.of(uri.getSchemeSpecificPart()) : fileUriPath(uri, context), null);
         }
         if (uri.isOpaque() || uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
             throw new ConfigException(context + "expected a local path or a file system URI with a path, such as "

@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -67,8 +69,8 @@ public final class ExternalData {
      * The {@code location} of every external tensor (initializers and node attributes, in all
      * subgraphs), each once, as the model gives them: unchecked, relative to the model's folder.
      */
-    public static java.util.SortedSet<String> locations(ModelProto model) {
-        java.util.SortedSet<String> found = new java.util.TreeSet<>();
+    public static SortedSet<String> locations(ModelProto model) {
+        SortedSet<String> found = new TreeSet<>();
         forEachTensor(model.getGraph(), t -> {
             if (isExternal(t)) {
                 String location = entry(t, LOCATION);
