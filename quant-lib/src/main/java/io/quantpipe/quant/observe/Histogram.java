@@ -93,7 +93,8 @@ public final class Histogram {
      * 0.0, so the folded range is the same bits.
      */
     void updateWithMinMax(float[] values, int offset, int length, MinMax minMax) {
-        if (BitKeyBinning.updateLongRun(this, FloatBuffer.wrap(values, offset, length), minMax)) {
+        FloatBuffer run = FloatBuffer.wrap(values, offset, length);
+        if (NativeBinning.updateLongRun(this, run, minMax) || BitKeyBinning.updateLongRun(this, run, minMax)) {
             return;
         }
         updateWithMinMaxExactLoop(values, offset, length, minMax);

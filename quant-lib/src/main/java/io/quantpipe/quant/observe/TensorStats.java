@@ -60,14 +60,23 @@ public final class TensorStats {
 
     /**
      * Observes the row-major tensor between the buffer's position and limit without a heap copy of
-     * the whole tensor (direct memory is read a chunk at a time), when it can: per-tensor state
-     * only, a run long enough for the bit-key fast path, and values that path takes (finite; see
-     * BitKeyBinning). Returns false, having changed nothing, otherwise; the caller then copies the
-     * values and calls {@link #update(float[], int, long[])}.
+     * the whole tensor (the native kernels read direct memory in place, BitKeyBinning a chunk at a
+     * time), when it can: per-tensor state only, and a run long enough for a fast path that takes it
+     * (NativeBinning takes any values; BitKeyBinning finite ones only). Returns false, having changed
+     * nothing, otherwise; the caller then copies the values and calls {@link #update(float[], int, long[])}.
      */
     public boolean tryUpdateInPlace(FloatBuffer values) {
         return channelMinMax == null && channelHistograms == null
-                && BitKeyBinning.updateLongRun(histogram, values, minMax);
+                && (NativeBinning.updateLongRun(histogram, values, minMax)
+                        || BitKeyBinning.updateLongRun(histogram, values, minMax));
+    }
+
+    /**
+     * Which fast path observes long runs in this JVM: "native AVX-512", "native AVX2", or "Java (why
+     * not native)". Every path gives the same state.
+     */
+    public static String observePath() {
+        return NativeBinning.status();
     }
 
     /** Observes a flat run of values (per-tensor state only; fails when per-channel state is kept). */
