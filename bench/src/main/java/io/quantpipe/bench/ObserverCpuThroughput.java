@@ -19,16 +19,23 @@ public final class ObserverCpuThroughput {
 
     public static void main(String[] args) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        // The library is used whenever it loads: "Java" in the status means the Java paths run.
+        boolean nativeKernels = TensorStats.observePath().startsWith("native");
+        System.out.println("observe path: " + TensorStats.observePath());
         HistogramBenchmark data = new HistogramBenchmark();
         for (String kind : new String[] {"postRelu", "signed"}) {
             data.data = kind;
             data.makeData();
             float[] v = data.values;
             // "two-pass" is MinMax then Histogram over each batch; "fused" is TensorStats' one pass over
-            // the same 64K-value batches, which takes the bit-key path (BitKeyBinning); "fused-32K" is
-            // that pass over runs too short for it (the exact loop); "fused-256K" and "fused-1M" the
-            // bit-key path over longer runs (a batch of a large activation).
-            for (String observer : new String[] {"histogram", "minmax", "two-pass", "fused-32K", "fused", "fused-256K", "fused-1M"}) {
+            // the same 64K-value batches: with -Dquantpipe.observe.native=off the bit-key path
+            // (BitKeyBinning), "fused-32K" that pass over runs too short for it (the exact loop),
+            // "fused-256K" and "fused-1M" over longer runs (a batch of a large activation). With the
+            // native kernels on, the fused passes are printed as "native", "native-256K" and "native-1M".
+            String[] observers = nativeKernels
+                    ? new String[] {"native", "native-256K", "native-1M"}
+                    : new String[] {"histogram", "minmax", "two-pass", "fused-32K", "fused", "fused-256K", "fused-1M"};
+            for (String observer : observers) {
                 double[] rates = new double[15];
                 long sink = 0;
                 for (int rep = 0; rep < rates.length; rep++) {
@@ -38,8 +45,8 @@ public final class ObserverCpuThroughput {
                     long t0 = threads.getCurrentThreadCpuTime();
                     int batch = switch (observer) {
                         case "fused-32K" -> 1 << 15;
-                        case "fused-256K" -> 1 << 18;
-                        case "fused-1M" -> 1 << 20;
+                        case "fused-256K", "native-256K" -> 1 << 18;
+                        case "fused-1M", "native-1M" -> 1 << 20;
                         default -> HistogramBenchmark.BATCH;
                     };
                     for (int off = 0; off < v.length; off += batch) {

@@ -7,6 +7,7 @@ import io.quantpipe.jobs.data.TensorLayout;
 import io.quantpipe.quant.calibrate.ActivationObserver;
 import io.quantpipe.quant.observe.CalibrationState;
 import io.quantpipe.quant.observe.ObserverConfig;
+import io.quantpipe.quant.observe.TensorStats;
 import io.quantpipe.quant.runtime.ModelRunner;
 import io.quantpipe.quant.runtime.RunnerOptions;
 import io.quantpipe.quant.runtime.SessionCache;
@@ -14,10 +15,13 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One partition of the calibration pass, on an executor: runs the broadcast model (one ONNX Runtime
@@ -30,6 +34,9 @@ import java.util.List;
  */
 final class PartitionTask implements FlatMapFunction<Iterator<Row>, PartialCalibration> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionTask.class);
+    /** The observe path is logged once per JVM: it is the same for every task the JVM runs. */
+    private static final AtomicBoolean PATH_LOGGED = new AtomicBoolean();
 
     private final Broadcast<byte[]> model;
     private final String inputName;
@@ -77,6 +84,9 @@ final class PartitionTask implements FlatMapFunction<Iterator<Row>, PartialCalib
 
         ActivationObserver observer = tensors.isEmpty() ? null
                 : new ActivationObserver(runner, inputName, tensors, new ObserverConfig(binsPerSide, -1, false));
+        if (observer != null && PATH_LOGGED.compareAndSet(false, true)) {
+            LOG.info("calibrate: observing with {} on this JVM", TensorStats.observePath());
+        }
         CalibrationState state = new CalibrationState();
         boolean floatInput = layout.encoding() != TensorEncoding.UINT8;
         TaskProgress progress = new TaskProgress(partition, attempt);
