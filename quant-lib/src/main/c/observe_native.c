@@ -85,132 +85,143 @@ static void init_compaction(void) {
     }
 }
 
+/* The keys' range of one chunk: lo and hi in, lowest and highest key out. */
+typedef void (*range_fn)(const float *c, int len, int32_t *lo, int32_t *hi);
 /*
- * Counts x[0, n) chunk by chunk until a chunk's keys leave [loLimit, hiLimit]; returns the number
- * of values counted. keys[0..1]: the counted values' lowest and highest key (in and out);
- * keys[2..3]: the keys of the chunk that stopped the run.
+ * The bins of one chunk, b added: those not in bin 0 written to idx in order, their number
+ * returned; the values in bin 0 counted in *zeros.
  */
+typedef int (*bin_fn)(const float *c, int len, float inv, int32_t b, int32_t *idx, int32_t *zeros);
+
 __attribute__((target("avx2,fma,popcnt")))
-static int count_avx2(const float *x, int n, int32_t *t, int32_t b, float inv, int32_t loLimit, int32_t hiLimit,
-                      int32_t *keys) {
-    const uint32_t *lut = &compaction[0][0];
-    int32_t idx[CHUNK + 8] __attribute__((aligned(32)));
+static void range_avx2(const float *c, int len, int32_t *lo, int32_t *hi) {
     const __m256i m7 = _mm256_set1_epi32(0x7fffffff);
+    int vec = len & ~7;
+    __m256i l = _mm256_set1_epi32(INT32_MAX), h = _mm256_set1_epi32(INT32_MIN);
+    for (int i = 0; i < vec; i += 8) {
+        __m256i bits = _mm256_loadu_si256((const __m256i *) (c + i));
+        __m256i k = _mm256_xor_si256(bits, _mm256_and_si256(_mm256_srai_epi32(bits, 31), m7));
+        l = _mm256_min_epi32(l, k);
+        h = _mm256_max_epi32(h, k);
+    }
+    int32_t ls[8], hs[8];
+    _mm256_storeu_si256((__m256i *) ls, l);
+    _mm256_storeu_si256((__m256i *) hs, h);
+    for (int j = 0; j < 8; j++) {
+        *lo = ls[j] < *lo ? ls[j] : *lo;
+        *hi = hs[j] > *hi ? hs[j] : *hi;
+    }
+    scalar_keys(c + vec, len - vec, lo, hi);
+}
+
+__attribute__((target("avx2,fma,popcnt")))
+static int bin_avx2(const float *c, int len, float inv, int32_t b, int32_t *idx, int32_t *zeros) {
+    const uint32_t *lut = &compaction[0][0];
     const __m256 vinv = _mm256_set1_ps(inv);
     const __m256 zero = _mm256_setzero_ps();
     const __m256 minus1 = _mm256_set1_ps(-1.0f);
     const __m256i lowest = _mm256_set1_epi32(-b);
     const __m256i highest = _mm256_set1_epi32(b - 1);
     const __m256i vb = _mm256_set1_epi32(b);
-    const int32_t stride = 2 * b;
-    int done = 0;
-    while (done < n) {
-        const float *c = x + done;
-        int len = n - done < CHUNK ? n - done : CHUNK;
-        int vec = len & ~7;
-        __m256i lo = _mm256_set1_epi32(INT32_MAX), hi = _mm256_set1_epi32(INT32_MIN);
-        for (int i = 0; i < vec; i += 8) {
-            __m256i bits = _mm256_loadu_si256((const __m256i *) (c + i));
-            __m256i k = _mm256_xor_si256(bits, _mm256_and_si256(_mm256_srai_epi32(bits, 31), m7));
-            lo = _mm256_min_epi32(lo, k);
-            hi = _mm256_max_epi32(hi, k);
-        }
-        int32_t l[8], h[8];
-        _mm256_storeu_si256((__m256i *) l, lo);
-        _mm256_storeu_si256((__m256i *) h, hi);
-        int32_t clo = INT32_MAX, chi = INT32_MIN;
-        for (int j = 0; j < 8; j++) {
-            clo = l[j] < clo ? l[j] : clo;
-            chi = h[j] > chi ? h[j] : chi;
-        }
-        scalar_keys(c + vec, len - vec, &clo, &chi);
-        if (clo < loLimit || chi > hiLimit) {
-            keys[2] = clo;
-            keys[3] = chi;
-            return done;
-        }
-        int kept = 0;
-        int64_t zeros = 0;
-        for (int i = 0; i < vec; i += 8) {
-            __m256 v = _mm256_loadu_ps(c + i);
-            __m256 y = _mm256_mul_ps(v, vinv);
-            __m256 f = _mm256_floor_ps(y);
-            __m256 fix = _mm256_and_ps(_mm256_cmp_ps(v, zero, _CMP_LT_OQ), _mm256_cmp_ps(y, zero, _CMP_EQ_OQ));
-            f = _mm256_blendv_ps(f, minus1, fix);
-            __m256i s = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvttps_epi32(f), lowest), highest);
-            int zm = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(s, _mm256_setzero_si256())));
-            int keep = ~zm & 0xff;
-            __m256i perm = _mm256_loadu_si256((const __m256i *) (lut + 8 * keep));
-            _mm256_storeu_si256((__m256i *) (idx + kept), _mm256_permutevar8x32_epi32(_mm256_add_epi32(s, vb), perm));
-            kept += __builtin_popcount((unsigned) keep);
-            zeros += __builtin_popcount((unsigned) zm);
-        }
-        for (int i = vec; i < len; i++) {
-            idx[kept++] = scalar_bin(c[i], inv, b) + b;
-        }
-        scatter(idx, kept, t, stride);
-        t[b] += (int32_t) zeros;
-        keys[0] = clo < keys[0] ? clo : keys[0];
-        keys[1] = chi > keys[1] ? chi : keys[1];
-        done += len;
+    int vec = len & ~7;
+    int kept = 0;
+    int32_t z = 0;
+    for (int i = 0; i < vec; i += 8) {
+        __m256 v = _mm256_loadu_ps(c + i);
+        __m256 y = _mm256_mul_ps(v, vinv);
+        __m256 f = _mm256_floor_ps(y);
+        __m256 fix = _mm256_and_ps(_mm256_cmp_ps(v, zero, _CMP_LT_OQ), _mm256_cmp_ps(y, zero, _CMP_EQ_OQ));
+        f = _mm256_blendv_ps(f, minus1, fix);
+        __m256i s = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvttps_epi32(f), lowest), highest);
+        int zm = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(s, _mm256_setzero_si256())));
+        int keep = ~zm & 0xff;
+        __m256i perm = _mm256_loadu_si256((const __m256i *) (lut + 8 * keep));
+        _mm256_storeu_si256((__m256i *) (idx + kept), _mm256_permutevar8x32_epi32(_mm256_add_epi32(s, vb), perm));
+        kept += __builtin_popcount((unsigned) keep);
+        z += __builtin_popcount((unsigned) zm);
     }
-    return done;
+    for (int i = vec; i < len; i++) {
+        idx[kept++] = scalar_bin(c[i], inv, b) + b;
+    }
+    *zeros = z;
+    return kept;
 }
 
-/* count_avx2 with 16 lanes; compaction by vpcompressd. */
 __attribute__((target("avx512f,popcnt")))
-static int count_avx512(const float *x, int n, int32_t *t, int32_t b, float inv, int32_t loLimit, int32_t hiLimit,
-                        int32_t *keys) {
-    int32_t idx[CHUNK + 16] __attribute__((aligned(64)));
+static void range_avx512(const float *c, int len, int32_t *lo, int32_t *hi) {
     const __m512i m7 = _mm512_set1_epi32(0x7fffffff);
+    int vec = len & ~15;
+    __m512i l = _mm512_set1_epi32(INT32_MAX), h = _mm512_set1_epi32(INT32_MIN);
+    for (int i = 0; i < vec; i += 16) {
+        __m512i bits = _mm512_loadu_si512((const void *) (c + i));
+        __m512i k = _mm512_xor_si512(bits, _mm512_and_si512(_mm512_srai_epi32(bits, 31), m7));
+        l = _mm512_min_epi32(l, k);
+        h = _mm512_max_epi32(h, k);
+    }
+    int32_t rl = _mm512_reduce_min_epi32(l), rh = _mm512_reduce_max_epi32(h);
+    *lo = rl < *lo ? rl : *lo;
+    *hi = rh > *hi ? rh : *hi;
+    scalar_keys(c + vec, len - vec, lo, hi);
+}
+
+/* bin_avx2 with 16 lanes: compaction by vpcompressd, the floor by the conversion's rounding. */
+__attribute__((target("avx512f,popcnt")))
+static int bin_avx512(const float *c, int len, float inv, int32_t b, int32_t *idx, int32_t *zeros) {
     const __m512 vinv = _mm512_set1_ps(inv);
     const __m512 zero = _mm512_setzero_ps();
     const __m512i lowest = _mm512_set1_epi32(-b);
     const __m512i highest = _mm512_set1_epi32(b - 1);
     const __m512i vb = _mm512_set1_epi32(b);
     const __m512i minus1 = _mm512_set1_epi32(-1);
-    const int32_t stride = 2 * b;
+    int vec = len & ~15;
+    int kept = 0;
+    int32_t z = 0;
+    for (int i = 0; i < vec; i += 16) {
+        __m512 v = _mm512_loadu_ps(c + i);
+        __m512 y = _mm512_mul_ps(v, vinv);
+        __m512i s = _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __mmask16 fix = _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), y, zero, _CMP_EQ_OQ);
+        s = _mm512_mask_mov_epi32(s, fix, minus1);
+        s = _mm512_min_epi32(_mm512_max_epi32(s, lowest), highest);
+        __mmask16 keep = _mm512_test_epi32_mask(s, s);
+        _mm512_storeu_si512((void *) (idx + kept), _mm512_maskz_compress_epi32(keep, _mm512_add_epi32(s, vb)));
+        int k = __builtin_popcount((unsigned) keep);
+        kept += k;
+        z += 16 - k;
+    }
+    for (int i = vec; i < len; i++) {
+        idx[kept++] = scalar_bin(c[i], inv, b) + b;
+    }
+    *zeros = z;
+    return kept;
+}
+
+/*
+ * Counts x[0, n) chunk by chunk until a chunk's keys leave [loLimit, hiLimit]; returns the number
+ * of values counted. keys[0..1]: the counted values' lowest and highest key (in and out);
+ * keys[2..3]: the keys of the chunk that stopped the run. A chunk is read twice, its range first,
+ * the second time from L1.
+ */
+static int count_run(const float *x, int n, int32_t *t, int32_t b, float inv, int32_t loLimit, int32_t hiLimit,
+                     int32_t *keys, range_fn range, bin_fn bin) {
+    int32_t idx[CHUNK + 16] __attribute__((aligned(64)));
     int done = 0;
     while (done < n) {
         const float *c = x + done;
         int len = n - done < CHUNK ? n - done : CHUNK;
-        int vec = len & ~15;
-        __m512i lo = _mm512_set1_epi32(INT32_MAX), hi = _mm512_set1_epi32(INT32_MIN);
-        for (int i = 0; i < vec; i += 16) {
-            __m512i bits = _mm512_loadu_si512((const void *) (c + i));
-            __m512i k = _mm512_xor_si512(bits, _mm512_and_si512(_mm512_srai_epi32(bits, 31), m7));
-            lo = _mm512_min_epi32(lo, k);
-            hi = _mm512_max_epi32(hi, k);
-        }
-        int32_t clo = _mm512_reduce_min_epi32(lo), chi = _mm512_reduce_max_epi32(hi);
-        scalar_keys(c + vec, len - vec, &clo, &chi);
-        if (clo < loLimit || chi > hiLimit) {
-            keys[2] = clo;
-            keys[3] = chi;
+        int32_t lo = INT32_MAX, hi = INT32_MIN;
+        range(c, len, &lo, &hi);
+        if (lo < loLimit || hi > hiLimit) {
+            keys[2] = lo;
+            keys[3] = hi;
             return done;
         }
-        int kept = 0;
-        int64_t zeros = 0;
-        for (int i = 0; i < vec; i += 16) {
-            __m512 v = _mm512_loadu_ps(c + i);
-            __m512 y = _mm512_mul_ps(v, vinv);
-            __m512i s = _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-            __mmask16 fix = _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), y, zero, _CMP_EQ_OQ);
-            s = _mm512_mask_mov_epi32(s, fix, minus1);
-            s = _mm512_min_epi32(_mm512_max_epi32(s, lowest), highest);
-            __mmask16 keep = _mm512_test_epi32_mask(s, s);
-            _mm512_storeu_si512((void *) (idx + kept), _mm512_maskz_compress_epi32(keep, _mm512_add_epi32(s, vb)));
-            int k = __builtin_popcount((unsigned) keep);
-            kept += k;
-            zeros += 16 - k;
-        }
-        for (int i = vec; i < len; i++) {
-            idx[kept++] = scalar_bin(c[i], inv, b) + b;
-        }
-        scatter(idx, kept, t, stride);
-        t[b] += (int32_t) zeros;
-        keys[0] = clo < keys[0] ? clo : keys[0];
-        keys[1] = chi > keys[1] ? chi : keys[1];
+        int32_t zeros;
+        int kept = bin(c, len, inv, b, idx, &zeros);
+        scatter(idx, kept, t, 2 * b);
+        t[b] += zeros;
+        keys[0] = lo < keys[0] ? lo : keys[0];
+        keys[1] = hi > keys[1] ? hi : keys[1];
         done += len;
     }
     return done;
@@ -229,7 +240,7 @@ JNIEXPORT jint JNICALL Java_io_quantpipe_quant_observe_NativeBinning_cpuLevel(JN
 
 /*
  * Counts values [offset, offset + length) of a direct buffer (direct != null) or of heap, into
- * tables (TABLES x 2b ints); see count_avx2. Returns the values counted, or -1 when the memory could
+ * tables (TABLES x 2b ints); see count_run. Returns the values counted, or -1 when the memory could
  * not be had. Bounds are checked by the caller (NativeBinning).
  */
 JNIEXPORT jint JNICALL Java_io_quantpipe_quant_observe_NativeBinning_count(JNIEnv *env, jclass cls, jobject direct,
@@ -249,8 +260,8 @@ JNIEXPORT jint JNICALL Java_io_quantpipe_quant_observe_NativeBinning_count(JNIEn
     int32_t *t = (int32_t *) (*env)->GetPrimitiveArrayCritical(env, tables, 0);
     int done = -1; /* the buffer's or an array's memory could not be had */
     if (x && t) {
-        done = level >= 2 ? count_avx512(x + offset, length, t, b, inv, loLimit, hiLimit, k)
-                          : count_avx2(x + offset, length, t, b, inv, loLimit, hiLimit, k);
+        done = level >= 2 ? count_run(x + offset, length, t, b, inv, loLimit, hiLimit, k, range_avx512, bin_avx512)
+                          : count_run(x + offset, length, t, b, inv, loLimit, hiLimit, k, range_avx2, bin_avx2);
     }
     if (t) {
         (*env)->ReleasePrimitiveArrayCritical(env, tables, t, 0);
