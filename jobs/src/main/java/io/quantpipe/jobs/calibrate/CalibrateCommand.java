@@ -152,9 +152,6 @@ public final class CalibrateCommand implements Job {
         CalibrationModel fp32 = CalibrationModel.load(context.files().readModel(model, "--model"), model.toString());
         LOG.info("calibrate: model {} planned, {} tensors to calibrate ({})", model, fp32.tensors().size(), since(start));
 
-        if (observing) { // on an otherwise idle core while Spark starts
-            TailWarmUp.start(calibrators, preset.activationSpec(), config.binsPerSide());
-        }
         SparkSession spark = context.spark();
         TensorDataset dataset;
         try (JobDescription d = Sparks.describe(spark, "calibrate: check dataset " + data)) {
