@@ -26,7 +26,7 @@ import java.util.Map;
  *   "failed_task_attempts": 0,          attempts Spark retried (their state never counts)
  *   "methods": ["minmax", ...],         canonical specs, in the order of the scale rows
  *   "preset": "cpu",                    whose activation spec scales.json uses
- *   "batch_size": 64, "bins_per_side": 4096,
+ *   "batch_size": 32, "bins_per_side": 4096,
  *   "model": {"path", "sha256", "input", "input_shape"},   -1 = symbolic dimension
  *   "dataset": {"path", "column", "encoding", "row_shape"},
  *   "nonfinite": {"policy", "input_rows", "input_values"}, NaN/Inf in the input data

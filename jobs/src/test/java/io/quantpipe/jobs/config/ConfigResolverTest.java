@@ -35,7 +35,7 @@ class ConfigResolverTest {
         assertEquals(0, c.ingestPartitions());
         assertEquals(List.of("minmax", "percentile:99.99", "entropy", "mse"), c.calibrateMethods());
         assertEquals(0, c.calibratePartitions());
-        assertEquals(64, c.calibrateBatchSize());
+        assertEquals(32, c.calibrateBatchSize());
         assertEquals(4096, c.binsPerSide());
         assertEquals(1, c.intraOpThreads());
         assertEquals("cpu", c.quantizePreset());
