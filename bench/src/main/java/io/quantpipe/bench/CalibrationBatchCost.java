@@ -27,7 +27,7 @@ import java.util.Map;
  * observed), observing those outputs alone, and the whole observe step as calibrate runs it.
  * Real Fashion-MNIST images through the fixture model; medians over repeated passes.
  *
- * <p>Arguments: model, IDX images file, batch size (default 64), images (default 6,400).
+ * <p>Arguments: model, IDX images file, batch size (default 32, calibrate's), images (default 6,400).
  * {@code -Doptimization=EXTENDED} runs both models without ONNX Runtime's NCHWc layouts: about 2.5x
  * slower here, but then exposing the calibrated tensors costs ONNX Runtime almost nothing (with
  * NCHWc every exposed tensor is converted back to NCHW).
@@ -39,7 +39,7 @@ public final class CalibrationBatchCost {
     public static void main(String[] args) {
         Path model = Path.of(args.length > 0 ? args[0] : "data/fixtures/fashion_cnn.onnx");
         Path images = Path.of(args.length > 1 ? args[1] : "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
-        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int count = args.length > 3 ? Integer.parseInt(args[3]) : 6400;
 
         IdxArray idx = IdxReader.read(images, count);
