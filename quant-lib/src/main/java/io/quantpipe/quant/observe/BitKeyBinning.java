@@ -58,8 +58,8 @@ final class BitKeyBinning {
     /** No key seen yet: lowest key Integer.MAX_VALUE, highest Integer.MIN_VALUE, packed as in {@link #count}. */
     private static final long EMPTY_KEY_RANGE = ((long) Integer.MIN_VALUE << 32) | (Integer.MAX_VALUE & 0xffffffffL);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final int MAX_FINITE_KEY = sortKey(Float.floatToRawIntBits(Float.MAX_VALUE));
-    private static final int MIN_FINITE_KEY = sortKey(Float.floatToRawIntBits(-Float.MAX_VALUE));
+    private static final int MAX_FINITE_KEY = Histogram.sortKey(Float.floatToRawIntBits(Float.MAX_VALUE));
+    private static final int MIN_FINITE_KEY = Histogram.sortKey(Float.floatToRawIntBits(-Float.MAX_VALUE));
 
     private BitKeyBinning() {
     }
@@ -104,8 +104,8 @@ final class BitKeyBinning {
         if (length == 0) {
             return true;
         }
-        float lo = Float.intBitsToFloat(sortKey(loKey));
-        float hi = Float.intBitsToFloat(sortKey(hiKey));
+        float lo = Float.intBitsToFloat(Histogram.sortKey(loKey));
+        float hi = Float.intBitsToFloat(Histogram.sortKey(hiKey));
         // Highest key touched on each side; the clamp key may hold values (zeros, tiny ones) either way.
         int topPositive = Math.max(clamp, hi > 0 ? Float.floatToRawIntBits(hi) >>> KEY_SHIFT : 0);
         int topNegative = Math.max(clamp, lo < 0 ? (Float.floatToRawIntBits(-lo) - 1) >>> KEY_SHIFT : 0);
@@ -144,7 +144,7 @@ final class BitKeyBinning {
         int hiKey = (int) (keyRange >> 32);
         for (int i = v.position(), end = v.limit(); i < end; i++) {
             int bits = Float.floatToRawIntBits(v.get(i));
-            int key = sortKey(bits);
+            int key = Histogram.sortKey(bits);
             loKey = Math.min(loKey, key);
             hiKey = Math.max(hiKey, key);
             int sign = bits >>> 31;
@@ -217,11 +217,6 @@ final class BitKeyBinning {
 
     private static void clear(int[] c, int side, int from, int to) {
         Arrays.fill(c, side | from, (side | to) + 1, 0);
-    }
-
-    /** Float bits to an int whose signed order is the floats' order; its own inverse. */
-    private static int sortKey(int bits) {
-        return bits ^ ((bits >> 31) & 0x7fffffff);
     }
 
     /** One thread's scratch: the key counts (all zeros between calls) and the chunk for direct memory. */

@@ -93,11 +93,18 @@ public final class Histogram {
      * 0.0, so the folded range is the same bits.
      */
     void updateWithMinMax(float[] values, int offset, int length, MinMax minMax) {
-        FloatBuffer run = FloatBuffer.wrap(values, offset, length);
-        if (NativeBinning.updateLongRun(this, run, minMax) || BitKeyBinning.updateLongRun(this, run, minMax)) {
-            return;
+        if (!updateLongRun(FloatBuffer.wrap(values, offset, length), minMax)) {
+            updateWithMinMaxExactLoop(values, offset, length, minMax);
         }
-        updateWithMinMaxExactLoop(values, offset, length, minMax);
+    }
+
+    /**
+     * {@link #updateWithMinMax} by a fast path, for the values between the buffer's position and
+     * limit (heap or direct): the native kernels where they run, else bit-key binning. Returns false,
+     * having changed nothing, when neither takes the run (too short, per their own limits).
+     */
+    boolean updateLongRun(FloatBuffer values, MinMax minMax) {
+        return NativeBinning.updateLongRun(this, values, minMax) || BitKeyBinning.updateLongRun(this, values, minMax);
     }
 
     /** The per-value loop behind {@link #updateWithMinMax}, for short runs and the rare values the fast path leaves. */
@@ -144,7 +151,7 @@ public final class Histogram {
      * Maps float bits to an int whose signed order is the floats' order (negative floats have their
      * magnitude bits flipped); applied twice it gives the bits back.
      */
-    private static int sortKey(int bits) {
+    static int sortKey(int bits) {
         return bits ^ ((bits >> 31) & 0x7fffffff);
     }
 

@@ -34,8 +34,9 @@ final class NativeBinning {
     static final int MIN_LENGTH = 1 << 13;
     /** Largest histogram the tables hold: 2^13 bins per side (4 tables x 2^14 ints = 256 KB a thread). */
     static final int MAX_LOG2_BINS = 13;
-    /** Must match observe_native.c. */
+    /** observe_native.c's chunk: the values a stopped run hands to the exact loop (any length would be correct). */
     static final int CHUNK = 4096;
+    /** Interleaved tables the kernels count into; must match TABLES in observe_native.c. */
     private static final int TABLES = 4;
 
     static final int OFF = 0;
@@ -149,8 +150,8 @@ final class NativeBinning {
                 break;
             }
             fold(scratch, histogram, keys); // what is counted so far is on the current grid
-            float lo = Float.intBitsToFloat(sortKey(keys[2]));
-            float hi = Float.intBitsToFloat(sortKey(keys[3]));
+            float lo = keyValue(keys[2]);
+            float hi = keyValue(keys[3]);
             if (Math.abs(lo) <= Float.MAX_VALUE && Math.abs(hi) <= Float.MAX_VALUE) {
                 histogram.growTo(Histogram.exponentFor(Math.max(Math.abs(lo), Math.abs(hi)))); // the chunk again
             } else {
@@ -160,7 +161,7 @@ final class NativeBinning {
         fold(scratch, histogram, keys);
         if (counted > 0) {
             histogram.addToTotal(counted);
-            minMax.fold(Float.intBitsToFloat(sortKey(keys[0])), Float.intBitsToFloat(sortKey(keys[1])), counted, 0, 0, 0);
+            minMax.fold(keyValue(keys[0]), keyValue(keys[1]), counted, 0, 0, 0);
         }
         return true;
     }
@@ -184,8 +185,8 @@ final class NativeBinning {
         }
         int b = histogram.binsPerSide();
         double inv = Math.scalb(1.0, histogram.log2Bins() - histogram.exponent());
-        int from = Math.max(0, b + (int) Math.floor(Float.intBitsToFloat(sortKey(keys[0])) * inv));
-        int to = Math.min(2 * b - 1, b + (int) Math.floor(Float.intBitsToFloat(sortKey(keys[1])) * inv));
+        int from = Math.max(0, b + (int) Math.floor(keyValue(keys[0]) * inv));
+        int to = Math.min(2 * b - 1, b + (int) Math.floor(keyValue(keys[1]) * inv));
         long[] counts = histogram.countsUnsafe();
         int[] t = scratch.tables;
         int stride = 2 * b;
@@ -198,8 +199,9 @@ final class NativeBinning {
         }
     }
 
-    private static int sortKey(int bits) {
-        return bits ^ ((bits >> 31) & 0x7fffffff);
+    /** The float whose sort key (see {@link Histogram#sortKey}) {@code key} is. */
+    private static float keyValue(int key) {
+        return Float.intBitsToFloat(Histogram.sortKey(key));
     }
 
     /** Extracts the library to a temporary file and loads it; returns why not, or null when loaded. */

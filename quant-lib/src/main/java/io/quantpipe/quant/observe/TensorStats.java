@@ -67,8 +67,7 @@ public final class TensorStats {
      */
     public boolean tryUpdateInPlace(FloatBuffer values) {
         return channelMinMax == null && channelHistograms == null
-                && (NativeBinning.updateLongRun(histogram, values, minMax)
-                        || BitKeyBinning.updateLongRun(histogram, values, minMax));
+                && histogram.updateLongRun(values, minMax);
     }
 
     /**
