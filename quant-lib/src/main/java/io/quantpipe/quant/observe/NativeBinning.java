@@ -72,9 +72,14 @@ final class NativeBinning {
         if (reason == null && level == OFF) {
             reason = "-D" + PROPERTY + "=" + wanted;
         }
+        // An unknown value is taken as auto, and the status (logged once per JVM) says so.
+        String unknown = switch (wanted) {
+            case "auto", "off", "avx2" -> "";
+            default -> "; -D" + PROPERTY + "=" + wanted + " taken as auto, expected auto, avx2 or off";
+        };
         CPU_LEVEL = cpu;
         LEVEL = level;
-        STATUS = level == OFF ? "Java (" + reason + ")" : "native " + (level == AVX512 ? "AVX-512" : "AVX2");
+        STATUS = (level == OFF ? "Java (" + reason + ")" : "native " + (level == AVX512 ? "AVX-512" : "AVX2")) + unknown;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
