@@ -58,6 +58,14 @@ class JobJarIT {
         }
     }
 
+    /** quant-lib's native observe kernels, where its build makes them (the profile's condition, see quant-lib/pom.xml). */
+    @Test
+    void carriesTheNativeObserveKernelsWhereTheBuildMakesThem() {
+        boolean built = System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").equals("amd64") && java.nio.file.Files.exists(Path.of("/usr/bin/gcc"));
+        assertEquals(built, entries.contains("native/linux-x86_64/libquantpipe-observe.so"), entries.toString());
+    }
+
     @Test
     void leavesOutWhatTheClusterProvidesAndRelocatesProtobuf() {
         List<String> provided = List.of("org/apache/spark/", "scala/", "org/apache/hadoop/", "com/fasterxml/",
